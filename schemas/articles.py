@@ -6,10 +6,10 @@ follow one article through the topics by reading nested objects.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.base import Message, stable_id, utc_now
 
@@ -26,6 +26,14 @@ class RawArticle(Message):
     text: str = Field(description="Article body or whole scraped page text (raw, boilerplate included).")
     published_at: datetime | None = Field(default=None, description="Publication time from the producer, if known.")
     ingested_at: datetime = Field(default_factory=utc_now, description="When raqib first saw it (end-to-end latency base).")
+
+    @field_validator("published_at", "ingested_at")
+    @classmethod
+    def _assume_utc(cls, value: datetime | None) -> datetime | None:
+        """Feeds often send naive timestamps; every time on our topics is UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
     @property
     def article_id(self) -> str:

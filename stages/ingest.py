@@ -1,0 +1,69 @@
+"""Decode a raw topic value into a RawArticle: JSON object or plain UTF-8 text. Pure; raises StageError."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from pydantic import ValidationError
+
+from schemas import RawArticle
+from stages.errors import EmptyText, InvalidInput, TextTooLarge
+
+#: JSON fields a producer may send; anything else is tolerated but ignored (feeds carry extras).
+ACCEPTED_FIELDS = ("id", "url", "source", "title", "text", "published_at", "ingested_at")
+
+
+def content_key(value: bytes) -> str:
+    """Deterministic key for a value that has no usable id (also used for undecodable values)."""
+    return "sha1-" + hashlib.sha1(value).hexdigest()[:16]
+
+
+def decode_raw_article(value: bytes | None, *, max_bytes: int = 1_000_000) -> RawArticle:
+    """Parse one raw message value.
+
+    Accepts ``{"id"?, "url"?, "source"?, "title"?, "text", "published_at"?}`` or plain UTF-8 text
+    (scraped pages are sent as-is). Rejects, with a reason: empty, over ``max_bytes``, invalid
+    UTF-8, invalid JSON, JSON that is not an object, wrong field types, missing or empty text.
+    """
+    if value is None or len(value) == 0:
+        raise EmptyText("empty message value")
+    if len(value) > max_bytes:
+        raise TextTooLarge(f"value is {len(value)} bytes, over the {max_bytes}-byte cap")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"value is not valid UTF-8: {exc.reason} at byte {exc.start}", reason="bad_encoding") from exc
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")):
+        return _from_json(stripped)
+    if not stripped.strip():
+        raise EmptyText("value is only whitespace")
+    return RawArticle(text=text)
+
+
+def _from_json(text: str) -> RawArticle:
+    try:
+        payload = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"value looks like JSON but does not parse: {exc}", reason="bad_json") from exc
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"JSON value must be an object, got {type(payload).__name__}", reason="wrong_shape")
+    body = payload.get("text")
+    if not isinstance(body, str):
+        got = "missing" if body is None else type(body).__name__
+        raise InvalidInput(f"field 'text' must be a string ({got})", reason="wrong_type")
+    if not body.strip():
+        raise EmptyText("field 'text' is empty")
+    fields = {name: payload[name] for name in ACCEPTED_FIELDS if payload.get(name) is not None}
+    for name in ("id", "url", "source", "title"):
+        if name in fields and not isinstance(fields[name], str | int):
+            raise InvalidInput(f"field {name!r} must be a string", reason="wrong_type")
+    if "id" in fields:
+        fields["id"] = str(fields["id"])
+    try:
+        return RawArticle.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(f"field {where!r}: {first.get('msg')}", reason="wrong_type") from exc
