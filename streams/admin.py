@@ -24,7 +24,9 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
     )
 
 
-def ensure_topics(settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, retries: int = 10) -> list[str]:
+def ensure_topics(
+    settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, retries: int = 10
+) -> list[str]:
     """Create any missing topics with the configured partitions; returns the names created."""
     last_error: Exception | None = None
     for attempt in range(retries):

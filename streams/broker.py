@@ -72,7 +72,9 @@ def kafka_ready(bootstrap: str, timeout_s: float = 1.0) -> bool:
 class EmbeddedBroker:
     """Tansu on loopback with memory storage. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, port: int | None = None, host: str = "127.0.0.1", log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", log_path: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.log_path = log_path
@@ -107,7 +109,9 @@ class EmbeddedBroker:
         deadline = time.monotonic() + ready_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise BrokerError(f"tansu exited with code {self._proc.returncode} (port {self.port} in use?)")
+                raise BrokerError(
+                    f"tansu exited with code {self._proc.returncode} (port {self.port} in use?)"
+                )
             if kafka_ready(self.bootstrap, timeout_s=1.0):
                 return self
             time.sleep(0.1)

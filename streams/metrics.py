@@ -20,7 +20,9 @@ MESSAGES = Counter(
     "Messages handled per stage and outcome (in, out, routed_other, dlq).",
     ["stage", "outcome"],
 )
-DLQ_MESSAGES = Counter("raqib_dlq_messages_total", "Dead-lettered messages per stage and reason.", ["stage", "reason"])
+DLQ_MESSAGES = Counter(
+    "raqib_dlq_messages_total", "Dead-lettered messages per stage and reason.", ["stage", "reason"]
+)
 STAGE_LATENCY = Histogram(
     "raqib_stage_latency_seconds",
     "Wall time a stage spends on one message (batched stages: per batch / size).",
@@ -35,11 +37,15 @@ E2E_LATENCY = Histogram(
 NER_BATCH_SIZE = Histogram("raqib_ner_batch_size", "Articles per Stanza batch.", buckets=BATCH_BUCKETS)
 NER_TOKENS = Counter("raqib_ner_tokens_total", "Tokens run through Stanza NER.")
 NER_TOKENS_PER_S = Gauge("raqib_ner_tokens_per_second", "Tokens/s of the last NER batch.")
-EVENTS = Counter("raqib_events_total", "Events emitted, by ACLED type and governorate.", ["event_type", "admin1"])
+EVENTS = Counter(
+    "raqib_events_total", "Events emitted, by ACLED type and governorate.", ["event_type", "admin1"]
+)
 LANGUAGES = Counter("raqib_articles_by_language_total", "Articles by detected language.", ["lang"])
 ALERTS = Counter("raqib_alerts_total", "Alerts emitted, by rule and severity.", ["rule", "severity"])
 MODEL_LOAD_SECONDS = Gauge("raqib_model_load_seconds", "Time to load a model at worker start.", ["model"])
-CONSUMER_LAG = Gauge("raqib_consumer_lag", "Messages behind the log end, per topic partition.", ["topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "raqib_consumer_lag", "Messages behind the log end, per topic partition.", ["topic", "partition"]
+)
 LAST_EVENT_TS = Gauge("raqib_last_event_timestamp_seconds", "Unix time of the last event emitted.")
 BUILD_INFO = Info("raqib_build", "Version and configuration of this worker.")
 

@@ -41,7 +41,12 @@ class Settings(BaseSettings):
     broker_session_timeout_s: float = 10.0
     broker_heartbeat_interval_s: float = 1.0
     broker_commit_interval_s: float = 1.0
-    producer_max_batch_size: int = Field(default=16384, description="Bytes; 1 for brokers without multi-record batches.")
+    producer_idempotence: bool = Field(
+        default=True, description="kafka-python producer idempotence (off for Tansu)."
+    )
+    producer_max_batch_size: int = Field(
+        default=16384, description="Bytes; 1 for brokers without multi-record batches."
+    )
     web_port: int = Field(default=6066, description="Faust's own web server port.")
     web_enabled: bool = False
 
@@ -49,17 +54,25 @@ class Settings(BaseSettings):
     shared_dir: Path = Field(default_factory=default_shared_dir)
     max_text_bytes: int = Field(default=1_000_000, ge=1, description="Larger articles go to the DLQ.")
     min_text_chars: int = Field(default=20, ge=1, description="Below this after cleaning: DLQ (empty_text).")
-    ner_model_dir: Path | None = Field(default=None, description="Folder with the Stanza NER model + pretrain.")
+    ner_model_dir: Path | None = Field(
+        default=None, description="Folder with the Stanza NER model + pretrain."
+    )
     ner_model_file: str | None = Field(default=None, description="Model file name inside ner_model_dir.")
-    ner_pretrain_file: str | None = Field(default=None, description="Pretrain file name inside ner_model_dir.")
+    ner_pretrain_file: str | None = Field(
+        default=None, description="Pretrain file name inside ner_model_dir."
+    )
     stanza_resources_dir: Path = Field(default=Path.home() / ".cache" / "raqib" / "stanza")
     ner_batch_size: int = Field(default=16, ge=1, description="Articles per Stanza batch (stream.take).")
     ner_batch_wait_s: float = Field(default=0.2, gt=0, description="Max wait to fill a batch.")
     torch_threads: int = Field(default=0, ge=0, description="0 = torch default.")
     gazetteer_path: Path | None = Field(default=None, description="Open-Syria gazetteer JSONL.")
     langid_threshold: float = Field(default=0.80, ge=0, le=1, description="Below: ask pycld2 as well.")
-    alert_rules_path: Path | None = Field(default=None, description="YAML alert rules; None = built-in defaults.")
-    alertmanager_url: str | None = Field(default=None, description="e.g. http://alertmanager:9093; None = off.")
+    alert_rules_path: Path | None = Field(
+        default=None, description="YAML alert rules; None = built-in defaults."
+    )
+    alertmanager_url: str | None = Field(
+        default=None, description="e.g. http://alertmanager:9093; None = off."
+    )
 
     # --- Ops ---------------------------------------------------------------------------
     metrics_port: int = Field(default=9108, ge=0, description="Prometheus /metrics port (0 = off).")

@@ -27,11 +27,19 @@ class TopicSpec:
     internal: bool = False
 
 
-RAW = TopicSpec("raqib.articles.raw.v1", None, "article id or content hash", "Raw articles: JSON or plain UTF-8 text.")
-CLEAN = TopicSpec("raqib.articles.clean.v1", CleanArticle, "article_id", "Boilerplate and repeats removed, dates found.")
+RAW = TopicSpec(
+    "raqib.articles.raw.v1", None, "article id or content hash", "Raw articles: JSON or plain UTF-8 text."
+)
+CLEAN = TopicSpec(
+    "raqib.articles.clean.v1", CleanArticle, "article_id", "Boilerplate and repeats removed, dates found."
+)
 ARABIC = TopicSpec("raqib.articles.ar.v1", LanguageTaggedArticle, "article_id", "Arabic articles, on to NER.")
-OTHER = TopicSpec("raqib.articles.other.v1", LanguageTaggedArticle, "article_id", "Non-Arabic: routed aside, kept.")
-ENTITIES = TopicSpec("raqib.articles.entities.v1", EntityTaggedArticle, "article_id", "NER + linked entities.")
+OTHER = TopicSpec(
+    "raqib.articles.other.v1", LanguageTaggedArticle, "article_id", "Non-Arabic: routed aside, kept."
+)
+ENTITIES = TopicSpec(
+    "raqib.articles.entities.v1", EntityTaggedArticle, "article_id", "NER + linked entities."
+)
 EVENT_CANDIDATES = TopicSpec(
     "raqib.events.candidates.v1",
     Event,
@@ -41,13 +49,30 @@ EVENT_CANDIDATES = TopicSpec(
 )
 EVENTS = TopicSpec("raqib.events.v1", Event, "event_id", "One record per distinct event, with story id.")
 ENRICHED = TopicSpec(
-    "raqib.articles.enriched.v1", EnrichedArticle, "article_id", "Terminal record per Arabic article (events or not)."
+    "raqib.articles.enriched.v1",
+    EnrichedArticle,
+    "article_id",
+    "Terminal record per Arabic article (events or not).",
 )
 ALERTS = TopicSpec("raqib.alerts.v1", Alert, "alert_id", "Events that matched an alert rule.")
 METRICS = TopicSpec("raqib.metrics.v1", MetricsSnapshot, "worker_id", "Periodic metrics snapshots.")
-DLQ = TopicSpec("raqib.dlq.v1", DeadLetter, "original key", "Anything a stage could not process, with the reason.")
+DLQ = TopicSpec(
+    "raqib.dlq.v1", DeadLetter, "original key", "Anything a stage could not process, with the reason."
+)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, CLEAN, ARABIC, OTHER, ENTITIES, EVENT_CANDIDATES, EVENTS, ENRICHED, ALERTS, METRICS, DLQ)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW,
+    CLEAN,
+    ARABIC,
+    OTHER,
+    ENTITIES,
+    EVENT_CANDIDATES,
+    EVENTS,
+    ENRICHED,
+    ALERTS,
+    METRICS,
+    DLQ,
+)
 
 #: Where every raw message must end: exactly one of these per raw key (the "nothing lost" ledger).
 TERMINAL_TOPICS: tuple[TopicSpec, ...] = (ENRICHED, OTHER, DLQ)

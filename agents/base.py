@@ -1,0 +1,146 @@
+"""What every agent does around its stage: decode, run off the loop, route failures to the DLQ, deliver, count.
+
+An agent handles its input in small batches (``stream.take_events``) and sends all outputs of a
+batch, then waits until the broker acknowledged every one of them before the batch is acked. So an
+offset is only committed once everything derived from it is durably on its output topic
+(at-least-once, never "acked but lost"). Failures of the *input* become DeadLetter records; failures
+to *send* are retried with backoff and never acked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from faust.types import EventT, TopicT
+from pydantic import BaseModel
+
+from schemas import DeadLetter, encode
+from stages.errors import StageError
+from stages.ingest import content_key
+from streams import metrics
+
+log = logging.getLogger(__name__)
+
+#: Cap on the original value kept in a DLQ record, so a 10 MB garbage message does not make a 10 MB DLQ record.
+DLQ_ORIGINAL_CAP_BYTES = 64 * 1024
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One message to send: topic, key, encoded value."""
+
+    topic: TopicT
+    key: str
+    value: bytes
+
+
+def message_key(event: EventT) -> str:
+    """The input message's key as text, or a content hash when it has none."""
+    key = event.message.key
+    if key:
+        try:
+            return key.decode("utf-8") if isinstance(key, bytes) else str(key)
+        except UnicodeDecodeError:
+            return content_key(key)
+    value = event.message.value
+    return content_key(value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass"))
+
+
+def dead_letter(stage: str, error: BaseException, event: EventT, key: str | None = None) -> DeadLetter:
+    """A DeadLetter record with the reason and the original value (text if UTF-8, else base64)."""
+    message = event.message
+    value = (
+        message.value if isinstance(message.value, bytes) else str(message.value).encode("utf-8", "replace")
+    )
+    kept = value[:DLQ_ORIGINAL_CAP_BYTES]
+    try:
+        original, encoding = kept.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        original, encoding = base64.b64encode(kept).decode("ascii"), "base64"
+    reason = error.reason if isinstance(error, StageError) else "internal_error"
+    return DeadLetter(
+        stage=stage,
+        error_class=type(error).__name__
+        if not isinstance(error, StageError)
+        else f"{type(error).__name__}:{reason}",
+        message=str(error)[:2000] or type(error).__name__,
+        original=original,
+        original_encoding=encoding,
+        original_size=len(value),
+        truncated=len(value) > len(kept),
+        key=key or message_key(event),
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
+def dlq_output(
+    dlq_topic: TopicT, stage: str, error: BaseException, event: EventT, key: str | None = None
+) -> Output:
+    """Route a failed input to the DLQ and count it."""
+    record = dead_letter(stage, error, event, key)
+    reason = error.reason if isinstance(error, StageError) else "internal_error"
+    metrics.MESSAGES.labels(stage, "dlq").inc()
+    metrics.DLQ_MESSAGES.labels(stage, reason).inc()
+    if not isinstance(error, StageError):
+        log.exception("stage %s failed on key %s: routed to DLQ", stage, record.key, exc_info=error)
+    return Output(dlq_topic, record.key or "", encode(record))
+
+
+def output(topic: TopicT, key: str, model: BaseModel) -> Output:
+    return Output(topic, key, encode(model))
+
+
+async def deliver(outputs: Sequence[Output], *, max_backoff_s: float = 30.0) -> None:
+    """Send all outputs and wait for the broker's acknowledgement of each; retry failures with backoff.
+
+    Never gives up while the worker runs: a broker that disappears leaves us retrying, and the input
+    batch stays un-acked, so nothing is committed past what was delivered.
+    """
+    pending = list(outputs)
+    attempt = 0
+    while pending:
+        futures = [await out.topic.send(key=out.key.encode("utf-8"), value=out.value) for out in pending]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = [
+            out for out, result in zip(pending, results, strict=True) if isinstance(result, BaseException)
+        ]
+        if not failed:
+            return
+        attempt += 1
+        delay = min(0.2 * 2**attempt, max_backoff_s)
+        first_error = next(r for r in results if isinstance(r, BaseException))
+        log.warning("%d sends failed (%r); retrying in %.1fs", len(failed), first_error, delay)
+        await asyncio.sleep(delay)
+        pending = failed
+
+
+class OffLoop:
+    """A single-thread executor per stage: CPU work runs off the asyncio loop, in order, one batch at a time."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"raqib-{name}")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+
+async def timed(stage: str, items: int, work: Awaitable[T]) -> T:
+    """Await ``work`` and observe per-item stage latency."""
+    start = time.perf_counter()
+    try:
+        return await work
+    finally:
+        per_item = (time.perf_counter() - start) / max(items, 1)
+        for _ in range(max(items, 1)):
+            metrics.STAGE_LATENCY.labels(stage).observe(per_item)

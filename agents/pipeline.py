@@ -1,0 +1,237 @@
+"""The pipeline's Faust agents. Each one: decode → call the pure stage off the loop → send → count.
+
+raw ─clean─▶ clean ─langid─▶ ar | other ─ner─▶ entities ─tag─▶ event candidates + enriched ─stories─▶ events ─▶ alerts
+Anything that fails goes to the DLQ with a reason (see agents.base).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from faust.types import EventT, StreamT
+from pydantic import ValidationError
+
+from agents.base import OffLoop, Output, deliver, dlq_output, message_key, output, timed
+from schemas import (
+    CleanArticle,
+    EnrichedArticle,
+    EntityTaggedArticle,
+    Event,
+    LanguageTaggedArticle,
+    decode,
+    utc_now,
+)
+from stages.clean import clean_article
+from stages.errors import InvalidInput
+from stages.ingest import decode_raw_article
+from streams import metrics
+from streams.app import (
+    alert_suppression_table,
+    alerts_topic,
+    app,
+    arabic_topic,
+    clean_topic,
+    dlq_topic,
+    enriched_topic,
+    entities_topic,
+    event_candidates_topic,
+    events_topic,
+    other_topic,
+    raw_topic,
+    settings,
+    stories_table,
+)
+from streams.runtime import StageRuntime
+
+runtime = StageRuntime(settings)
+LIGHT_BATCH = 32
+LIGHT_WAIT_S = 0.05
+
+
+def _decode(model: type, event: EventT) -> object:
+    """Decode an internal topic value; a contract violation is an input error, not a crash."""
+    try:
+        return decode(model, event.value)
+    except (ValidationError, ValueError) as exc:
+        raise InvalidInput(f"not a valid {model.__name__}: {exc}".splitlines()[0], reason="contract") from exc
+
+
+# --- clean ------------------------------------------------------------------------------------------
+_clean_pool = OffLoop("clean")
+
+
+def clean_batch(events: Sequence[EventT]) -> list[Output]:
+    outputs: list[Output] = []
+    for event in events:
+        metrics.MESSAGES.labels("clean", "in").inc()
+        try:
+            raw = decode_raw_article(event.value, max_bytes=settings.max_text_bytes)
+            article = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
+        except Exception as exc:  # every input failure, expected or not, ends on the DLQ
+            outputs.append(dlq_output(dlq_topic, "clean", exc, event))
+            continue
+        outputs.append(output(clean_topic, article.article_id, article))
+        metrics.MESSAGES.labels("clean", "out").inc()
+    return outputs
+
+
+@app.agent(raw_topic)
+async def clean_agent(stream: StreamT) -> None:
+    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
+        await deliver(await timed("clean", len(events), _clean_pool.run(clean_batch, events)))
+
+
+# --- language ID ------------------------------------------------------------------------------------
+_langid_pool = OffLoop("langid")
+
+
+def langid_batch(events: Sequence[EventT]) -> list[Output]:
+    outputs: list[Output] = []
+    for event in events:
+        metrics.MESSAGES.labels("langid", "in").inc()
+        try:
+            article = _decode(CleanArticle, event)
+            tagged = runtime.langid.route(article)
+        except Exception as exc:
+            outputs.append(dlq_output(dlq_topic, "langid", exc, event))
+            continue
+        metrics.LANGUAGES.labels(tagged.language.lang).inc()
+        if tagged.routed_to == "arabic":
+            outputs.append(output(arabic_topic, article.article_id, tagged))
+            metrics.MESSAGES.labels("langid", "out").inc()
+        else:
+            outputs.append(output(other_topic, article.article_id, tagged))
+            metrics.MESSAGES.labels("langid", "routed_other").inc()
+            _observe_e2e(article.ingested_at.timestamp())
+    return outputs
+
+
+@app.agent(clean_topic)
+async def langid_agent(stream: StreamT) -> None:
+    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
+        await deliver(await timed("langid", len(events), _langid_pool.run(langid_batch, events)))
+
+
+# --- NER + linking (batched Stanza) -----------------------------------------------------------------
+_ner_pool = OffLoop("ner")
+
+
+def ner_batch(events: Sequence[EventT]) -> list[Output]:
+    """One Stanza call for the whole batch; if it fails, retry one by one to isolate the poison message."""
+    outputs: list[Output] = []
+    decoded: list[tuple[EventT, LanguageTaggedArticle]] = []
+    for event in events:
+        metrics.MESSAGES.labels("ner", "in").inc()
+        try:
+            decoded.append((event, _decode(LanguageTaggedArticle, event)))
+        except Exception as exc:
+            outputs.append(dlq_output(dlq_topic, "ner", exc, event))
+    if not decoded:
+        return outputs
+    metrics.NER_BATCH_SIZE.observe(len(decoded))
+    start = time.perf_counter()
+    try:
+        tagged = runtime.ner.tag_batch([article for _, article in decoded])
+        pairs = list(zip(decoded, tagged, strict=True))
+    except Exception:
+        pairs = []
+        for event, article in decoded:
+            try:
+                pairs.append(((event, article), runtime.ner.tag_batch([article])[0]))
+            except Exception as exc:
+                outputs.append(dlq_output(dlq_topic, "ner", exc, event, key=article.article.article_id))
+    elapsed = time.perf_counter() - start
+    tokens = sum(result.token_count for _, result in pairs)
+    metrics.NER_TOKENS.inc(tokens)
+    if elapsed > 0:
+        metrics.NER_TOKENS_PER_S.set(tokens / elapsed)
+    for (event, article), result in pairs:
+        try:
+            linked = runtime.catalogue.link(result)
+        except Exception as exc:
+            outputs.append(dlq_output(dlq_topic, "link", exc, event, key=article.article.article_id))
+            continue
+        outputs.append(output(entities_topic, article.article.article_id, linked))
+        metrics.MESSAGES.labels("ner", "out").inc()
+    return outputs
+
+
+@app.agent(arabic_topic)
+async def ner_agent(stream: StreamT) -> None:
+    async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_wait_s):
+        await deliver(await timed("ner", len(events), _ner_pool.run(ner_batch, events)))
+
+
+# --- event tagging ----------------------------------------------------------------------------------
+_tag_pool = OffLoop("tag")
+
+
+def tag_batch(events: Sequence[EventT]) -> list[Output]:
+    from stages.stories import story_cell
+
+    outputs: list[Output] = []
+    for event in events:
+        metrics.MESSAGES.labels("tag", "in").inc()
+        try:
+            article = _decode(EntityTaggedArticle, event)
+            found = runtime.tagger.tag(article)
+        except Exception as exc:
+            outputs.append(dlq_output(dlq_topic, "tag", exc, event))
+            continue
+        clean = article.article
+        outputs.extend(
+            output(event_candidates_topic, story_cell(found_event), found_event) for found_event in found
+        )
+        enriched = EnrichedArticle.for_article(article, [found_event.event_id for found_event in found])
+        outputs.append(output(enriched_topic, clean.article_id, enriched))
+        metrics.MESSAGES.labels("tag", "out").inc()
+        _observe_e2e(clean.ingested_at.timestamp())
+    return outputs
+
+
+@app.agent(entities_topic)
+async def tag_agent(stream: StreamT) -> None:
+    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
+        await deliver(await timed("tag", len(events), _tag_pool.run(tag_batch, events)))
+
+
+# --- stories + alerts (stateful: tables keyed by story cell) ----------------------------------------
+@app.agent(event_candidates_topic)
+async def story_agent(stream: StreamT) -> None:
+    """Assign story ids/status with the stories table, then emit the event and any alerts.
+
+    Runs on the loop because Faust tables must be touched from it; the work per event is a few dict
+    look-ups (no NLP here).
+    """
+    from stages.stories import StoryIndex
+
+    index = StoryIndex(stories_table)
+    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
+        outputs: list[Output] = []
+        start = time.perf_counter()
+        for event in events:
+            metrics.MESSAGES.labels("story", "in").inc()
+            try:
+                candidate = _decode(Event, event)
+                placed = index.assign(candidate)
+                alerts = runtime.alert_rules.evaluate(placed, alert_suppression_table, time.time())
+            except Exception as exc:
+                outputs.append(dlq_output(dlq_topic, "story", exc, event, key=message_key(event)))
+                continue
+            outputs.append(output(events_topic, placed.event_id, placed))
+            metrics.MESSAGES.labels("story", "out").inc()
+            admin1 = placed.location.admin1 if placed.location and placed.location.admin1 else "unknown"
+            metrics.EVENTS.labels(placed.event_type, admin1).inc()
+            metrics.LAST_EVENT_TS.set(utc_now().timestamp())
+            for alert in alerts:
+                outputs.append(output(alerts_topic, alert.alert_id, alert))
+                metrics.ALERTS.labels(alert.rule_id, alert.severity).inc()
+        per_item = (time.perf_counter() - start) / max(len(events), 1)
+        for _ in events:
+            metrics.STAGE_LATENCY.labels("story").observe(per_item)
+        await deliver(outputs)
+
+
+def _observe_e2e(ingested_ts: float) -> None:
+    metrics.E2E_LATENCY.observe(max(0.0, time.time() - ingested_ts))

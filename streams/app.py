@@ -1,0 +1,103 @@
+"""The Faust app: configuration from Settings, every topic declared once (from streams.topics).
+
+``faust -A streams.app worker`` and ``raqib worker`` both load this module; the agents register
+themselves on import (bottom of the file).
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import faust
+
+from streams import topics as specs
+from streams.settings import Settings, get_settings
+
+
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | ssl.SSLContext | None:
+    """SASL/TLS options from settings (secrets come from the environment, never from code)."""
+    context: ssl.SSLContext | None = None
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            purpose=ssl.Purpose.SERVER_AUTH,
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None,
+        )
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(
+                str(settings.kafka_ssl_certfile),
+                str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
+            )
+    if settings.kafka_sasl_mechanism:
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value()
+            if settings.kafka_sasl_password
+            else None,
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def create_app(settings: Settings) -> faust.App:
+    """Build the Faust app. At-least-once: no idempotent producer or transactions are assumed."""
+    brokers = ";".join(f"kafka://{host}" for host in settings.kafka_bootstrap.split(","))
+    return faust.App(
+        settings.app_id,
+        broker=brokers,
+        broker_credentials=broker_credentials(settings),
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        producer_max_batch_size=settings.producer_max_batch_size,
+        broker_session_timeout=settings.broker_session_timeout_s,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
+        broker_commit_interval=settings.broker_commit_interval_s,
+        consumer_auto_offset_reset="earliest",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        topic_allow_declare=False,
+        key_serializer="raw",
+        value_serializer="raw",
+        datadir=str(Path(settings.data_dir)),
+        web_enabled=settings.web_enabled,
+        web_port=settings.web_port,
+        table_standby_replicas=0,
+        autodiscover=False,
+    )
+
+
+settings = get_settings()
+app = create_app(settings)
+
+
+def _topic(spec: specs.TopicSpec) -> faust.TopicT:
+    return app.topic(
+        spec.name, partitions=settings.topic_partitions, key_serializer="raw", value_serializer="raw"
+    )
+
+
+raw_topic = _topic(specs.RAW)
+clean_topic = _topic(specs.CLEAN)
+arabic_topic = _topic(specs.ARABIC)
+other_topic = _topic(specs.OTHER)
+entities_topic = _topic(specs.ENTITIES)
+event_candidates_topic = _topic(specs.EVENT_CANDIDATES)
+events_topic = _topic(specs.EVENTS)
+enriched_topic = _topic(specs.ENRICHED)
+alerts_topic = _topic(specs.ALERTS)
+metrics_topic = _topic(specs.METRICS)
+dlq_topic = _topic(specs.DLQ)
+
+#: Story state per story cell (events are keyed by cell, so each cell lives in one partition).
+stories_table = app.Table(
+    "raqib-stories", default=None, partitions=settings.topic_partitions, value_serializer="json"
+)
+#: Alert suppression state: (rule, story) → last alert time.
+alert_suppression_table = app.Table(
+    "raqib-alert-suppression", default=None, partitions=settings.topic_partitions, value_serializer="json"
+)
+
+import agents  # noqa: E402,F401  (registers the agents on `app`)
