@@ -1,0 +1,472 @@
+"""Clean stage: scraped page → article text without boilerplate or repeats, aligned to the raw page.
+
+Boilerplate is recognised by what a line *looks like*, never by a list of known strings, because every
+site words its menus, share bars and "related articles" boxes differently. Each non-empty line gets
+features (words, sentence punctuation, script against the page's script, URL/handle/caption/temperature/
+date-only shapes, menu/breadcrumb separators, repetition on the page) and a first class:
+
+- good: sentence-like (enough words with punctuation, or a short line ending a sentence);
+- near: heading-like (a few words, no sentence punctuation);
+- short: one to three words without sentence punctuation (menu items, labels);
+- bad: shapes that are never article text (links, captions like "DSC 0151", weather, bare dates, other-script
+  labels such as "comments" on an Arabic page, menus and breadcrumbs).
+
+Then context decides (as in jusText): a near line is kept only between good lines (a sub-heading), a
+short or bad line never; good lines far from the main block of good lines (a "you may also like" teaser
+under the article) are dropped unless they are substantial on their own. The headline is detected among
+the heading-like lines above the body (repeated, carrying a "| Site" suffix, or ending a breadcrumb), kept
+once, and its other occurrences are dropped. Paragraphs repeated verbatim or almost (compared on the
+matching form) are kept once.
+
+Display text keeps diacritics but loses invisible characters and tatweel; whitespace runs collapse to a
+space and paragraphs are joined by a blank line. ``offset_map`` aligns every kept character with its raw
+character, so ``CleanArticle.raw_span`` locates any clean span in the page the producer sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from schemas.articles import CleanArticle, CleaningStats, OffsetSegment, RawArticle
+from stages.dates import choose_publication_date, find_date_candidates, find_date_expressions
+from stages.errors import EmptyText, TextTooLarge
+from stages.normalize import display_char_filter, matching_form
+
+Kind = Literal["good", "near", "short", "bad"]
+Drop = Literal["boilerplate", "duplicate", "title"]
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+_LINE_RE = re.compile(r"[^\n]+")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_URL_RE = re.compile(
+    r"https?://|www\.|\b[\w-]+\.(?:com|net|org|info|co|io|tv|me|sy|lb|iq|sa|ae|eg|jo|ps|tr|ir)\b|@\w|#\w|©|\(c\)",
+    re.IGNORECASE,
+)
+_CAPTION_RE = re.compile(
+    r"^(?:dsc|img|dcim|pic|photo|image|p)[\s_\-]*\d{2,}\b|\.(?:jpe?g|png|gif|webp|mp4)\b", re.IGNORECASE
+)
+_TEMPERATURE_RE = re.compile(r"-?\d+\s*°|°\s*[CF]\b|℃|℉")
+_SENTENCE_END_RE = re.compile(r"[.!?؟](?:[\s\"'»”’)\]]*)$")
+_TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)[\s\"'»”’)\]]*$")
+_INNER_PUNCT_RE = re.compile(r"[،,؛;.:!?؟]")
+_MENU_SEP_RE = re.compile(r"\s(?:\||/|>|›|»|·|•|::)\s|\s\|\s?|\s?\|\s")
+_SUFFIX_SEP_RE = re.compile(r"\s(?:\||–|—|::)\s")
+_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_NON_KEY_RE = re.compile(r"[\W_]+")
+
+#: Good lines separated from the main block by more non-good lines than this start a new block.
+_CLUSTER_GAP = 2
+
+
+@dataclass
+class _Block:
+    """One non-empty raw line, its display form (char by char with raw indices) and its features."""
+
+    raw_start: int
+    raw_end: int
+    chars: list[str]
+    raw_idx: list[int]
+    kind: Kind = "bad"
+    drop: Drop | None = None
+    keep_range: tuple[int, int] | None = None  # slice of chars kept (title occurrences)
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    @property
+    def key(self) -> str:
+        return _key(self.text)
+
+
+def _key(text: str) -> str:
+    """Comparison key: matching form, letters and digits only (so punctuation/spacing differences vanish)."""
+    return _NON_KEY_RE.sub(" ", matching_form(text)).strip().lower()
+
+
+def _display_line(raw: str, start: int, end: int) -> tuple[list[str], list[int]]:
+    """Display characters of ``raw[start:end]`` with raw indices: invisibles/tatweel out, spaces collapsed."""
+    chars: list[str] = []
+    idx: list[int] = []
+    for i in range(start, end):
+        ch = raw[i]
+        if ch.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                idx.append(i)
+            continue
+        if not display_char_filter(ch):
+            continue
+        chars.append(ch)
+        idx.append(i)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        idx.pop()
+    return chars, idx
+
+
+def _page_script(text: str) -> str:
+    arabic = len(_ARABIC_LETTER_RE.findall(text))
+    latin = len(_LATIN_LETTER_RE.findall(text))
+    return "Arab" if arabic >= latin else "Latn"
+
+
+def _split_suffix(text: str) -> int | None:
+    """Length of the headline part of "Headline | Site Name", or None when there is no site suffix."""
+    matches = list(_SUFFIX_SEP_RE.finditer(text))
+    if not matches:
+        return None
+    last = matches[-1]
+    head, tail = text[: last.start()], text[last.end() :]
+    if len(_WORD_RE.findall(tail)) <= 5 and len(_WORD_RE.findall(head)) >= 3:
+        return len(head.rstrip())
+    return None
+
+
+def _breadcrumb_tail(text: str) -> int | None:
+    """Start of the last crumb of "الرئيسية / آخر الأخبار / Headline", or None when not a breadcrumb."""
+    seps = list(_MENU_SEP_RE.finditer(text))
+    if len(seps) < 2:
+        return None
+    crumbs = [text[: seps[0].start()]] + [text[a.end() : b.start()] for a, b in itertools.pairwise(seps)]
+    if all(len(_WORD_RE.findall(c)) <= 3 for c in crumbs):
+        return seps[-1].end()
+    return None
+
+
+def _classify(block: _Block, page_script: str) -> Kind:
+    """First, context-free class of a line from its shape."""
+    text = block.text
+    words = _WORD_RE.findall(text)
+    n_words = len(words)
+    letters = sum(len(w) for w in words)
+    arabic = len(_ARABIC_LETTER_RE.findall(text))
+    latin = len(_LATIN_LETTER_RE.findall(text))
+    ends_sentence = bool(_SENTENCE_END_RE.search(text)) and not _TRUNCATED_RE.search(text)
+    inner_punct = len(_INNER_PUNCT_RE.findall(text))
+    if _TRUNCATED_RE.search(text):
+        block.flags.add("truncated")
+
+    if letters == 0:
+        block.flags.add("no_letters")
+        return "bad"
+    if _CAPTION_RE.search(text):
+        block.flags.add("caption")
+        return "bad"
+    if _TEMPERATURE_RE.search(text):
+        block.flags.add("weather")
+        return "bad"
+    url_hits = len(_URL_RE.findall(text))
+    if url_hits and (n_words < 12 or url_hits * 4 >= n_words):
+        block.flags.add("link")
+        return "bad"
+    seps = len(_MENU_SEP_RE.findall(text))
+    if _breadcrumb_tail(text) is not None or (seps >= 2 and n_words <= 3 * (seps + 1)):
+        block.flags.add("menu")
+        return "bad"
+    dates = find_date_expressions(text)
+    if dates:
+        rest = text
+        for d in reversed(dates):
+            rest = rest[: d.start] + " " + rest[d.end :]
+        if len(_WORD_RE.findall(rest)) <= 2:
+            block.flags.add("date")
+            return "bad"
+    script_letters = arabic if page_script == "Arab" else latin
+    if script_letters * 2 < letters and n_words < 10:
+        block.flags.add("other_script")
+        return "bad"
+    if n_words >= 10 and (inner_punct > 0 or n_words >= 20):
+        return "good"
+    if n_words >= 3 and ends_sentence:
+        return "good"
+    if n_words <= 3:
+        return "short"
+    return "near"
+
+
+def _resolve_context(blocks: list[_Block]) -> None:
+    """Near lines become good only between good lines (sub-headings); short ones only if both neighbours are."""
+    kinds = [b.kind for b in blocks]
+    for i, block in enumerate(blocks):
+        if kinds[i] == "short":
+            prev_good = i > 0 and kinds[i - 1] == "good"
+            next_good = i + 1 < len(blocks) and kinds[i + 1] == "good"
+            block.kind = "good" if prev_good and next_good and "repeated" not in block.flags else "bad"
+        elif kinds[i] == "near":
+            j = i - 1
+            while j >= 0 and kinds[j] == "near":
+                j -= 1
+            k = i + 1
+            while k < len(blocks) and kinds[k] == "near":
+                k += 1
+            both = j >= 0 and k < len(blocks) and kinds[j] == "good" and kinds[k] == "good"
+            block.kind = "good" if both and "repeated" not in block.flags else "bad"
+
+
+def _main_cluster(blocks: list[_Block]) -> tuple[int, int] | None:
+    """Index range [first, last] of the largest run of good lines (few non-good lines in between)."""
+    clusters: list[list[int]] = []
+    gap = 0
+    for i, block in enumerate(blocks):
+        if block.kind == "good":
+            if clusters and gap <= _CLUSTER_GAP:
+                clusters[-1].append(i)
+            else:
+                clusters.append([i])
+            gap = 0
+        else:
+            gap += 1
+    if not clusters:
+        return None
+    sizes = [sum(len(blocks[i].chars) for i in c) for c in clusters]
+    main = max(range(len(clusters)), key=lambda c: sizes[c])
+    for c, members in enumerate(clusters):
+        if c == main:
+            continue
+        long_lines = [i for i in members if len(_WORD_RE.findall(blocks[i].text)) >= 20]
+        substantial = sizes[c] >= 0.3 * sizes[main] or len(long_lines) >= 2
+        truncated = any("truncated" in blocks[i].flags for i in members)
+        if not substantial or truncated:
+            for i in members:
+                blocks[i].kind = "bad"
+                blocks[i].flags.add("detached")
+    good = [i for i, b in enumerate(blocks) if b.kind == "good"]
+    return (good[0], good[-1]) if good else None
+
+
+def _heading_score(block: _Block, key_counts: dict[str, int], suffix: bool) -> float | None:
+    """How headline-like a line above the body is (None when it cannot be the headline)."""
+    text = block.text
+    if any(f in block.flags for f in ("caption", "weather", "link", "date", "no_letters", "other_script")):
+        return None
+    if _SENTENCE_END_RE.search(text) and not _TRUNCATED_RE.search(text):
+        return None
+    n_words = len(_WORD_RE.findall(text))
+    if not 3 <= n_words <= 30 or not 12 <= len(text) <= 300:
+        return None
+    score = float(min(n_words, 15))
+    if key_counts.get(_key(text), 0) > 1:
+        score += 6
+    if suffix:
+        score += 4
+    return score
+
+
+def _title_part(block: _Block) -> tuple[int, int]:
+    """Slice of the block's characters that is the headline (drops "| Site" and breadcrumb crumbs)."""
+    text = block.text
+    start = _breadcrumb_tail(text) or 0
+    end = len(text)
+    cut = _split_suffix(text[start:])
+    if cut is not None:
+        end = start + cut
+    return start, end
+
+
+def _detect_title(blocks: list[_Block], body_start: int) -> tuple[int, tuple[int, int]] | None:
+    """(block index, char slice) of the headline among the lines above the body."""
+    parts = [_title_part(b) for b in blocks]
+    key_counts: dict[str, int] = {}
+    for b, (s, e) in zip(blocks, parts, strict=True):
+        k = _key(b.text[s:e])
+        key_counts[k] = key_counts.get(k, 0) + 1
+    best: tuple[float, int] | None = None
+    for i in range(min(body_start, len(blocks))):
+        s, e = parts[i]
+        sub = _Block(
+            0, 0, blocks[i].chars[s:e], blocks[i].raw_idx[s:e], flags=set(blocks[i].flags) - {"menu"}
+        )
+        suffix = e < len(blocks[i].chars) or s > 0
+        score = _heading_score(sub, key_counts, suffix)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, i)
+    if best is None:
+        return None
+    return best[1], parts[best[1]]
+
+
+def _shingles(key: str) -> set[tuple[str, ...]]:
+    words = key.split()
+    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def _mark_duplicates(blocks: list[_Block]) -> int:
+    """Drop kept paragraphs whose key repeats (or almost repeats) an earlier kept paragraph."""
+    seen: set[str] = set()
+    previous: list[tuple[int, set[tuple[str, ...]]]] = []
+    count = 0
+    for block in blocks:
+        if block.drop is not None or block.kind != "good" or block.keep_range is not None:
+            continue
+        key = block.key
+        if key in seen:
+            block.drop = "duplicate"
+            count += 1
+            continue
+        seen.add(key)
+        n_words = len(key.split())
+        if n_words >= 8:
+            grams = _shingles(key)
+            for length, other in previous:
+                if 0.85 * length <= n_words <= 1.15 * length and len(grams & other) >= 0.9 * len(
+                    grams | other
+                ):
+                    block.drop = "duplicate"
+                    count += 1
+                    break
+            else:
+                previous.append((n_words, grams))
+    return count
+
+
+def _offset_map(chars_idx: list[int | None]) -> list[OffsetSegment]:
+    """Runs of consecutive raw indices → segments (a separator or a skipped raw char breaks a run)."""
+    segments: list[OffsetSegment] = []
+    start = 0
+    n = len(chars_idx)
+    while start < n:
+        if chars_idx[start] is None:
+            start += 1
+            continue
+        end = start + 1
+        while end < n and chars_idx[end] is not None and chars_idx[end] == chars_idx[end - 1] + 1:  # type: ignore[operator]
+            end += 1
+        segments.append(OffsetSegment(clean_start=start, raw_start=chars_idx[start], length=end - start))  # type: ignore[arg-type]
+        start = end
+    return segments
+
+
+def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_000_000) -> CleanArticle:
+    """Remove boilerplate and repeats, detect headline and publication date, align clean text to raw.
+
+    Raises ``TextTooLarge`` above ``max_bytes`` (UTF-8) and ``EmptyText`` when fewer than ``min_chars``
+    characters of article text remain.
+    """
+    text = raw.text
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise TextTooLarge(f"article is {size} bytes, over the {max_bytes}-byte cap")
+    if not text.strip():
+        raise EmptyText("article text is empty")
+
+    page_script = _page_script(text)
+    blocks: list[_Block] = []
+    for m in _LINE_RE.finditer(text):
+        chars, idx = _display_line(text, m.start(), m.end())
+        if chars:
+            blocks.append(_Block(m.start(), m.end(), chars, idx))
+    if not blocks:
+        raise EmptyText("article has no visible characters")
+
+    key_counts: dict[str, int] = {}
+    for block in blocks:
+        block.kind = _classify(block, page_script)
+        key_counts[block.key] = key_counts.get(block.key, 0) + 1
+    for block in blocks:
+        if key_counts[block.key] > 1 and block.kind in ("short", "near"):
+            block.flags.add("repeated")
+    _resolve_context(blocks)
+    span = _main_cluster(blocks)
+    fallback = span is None
+    if fallback:
+        # No sentence-like line at all (a bare headline, a list): keep what is not clearly junk.
+        for block in blocks:
+            if not block.flags & {"caption", "weather", "link", "menu", "date", "no_letters", "other_script"}:
+                block.kind = "good"
+        span = _main_cluster(blocks)
+    body_start = span[0] if span else len(blocks)
+
+    # Headline: detected above the body, or the producer's; first occurrence kept, the others dropped.
+    title: str | None = None
+    title_key: str | None = None
+    if raw.title and raw.title.strip():
+        title = "".join(_display_line(raw.title, 0, len(raw.title))[0]) or None
+        title_key = _key(title) if title else None
+    else:
+        found = _detect_title(blocks, body_start if not fallback else len(blocks))
+        if found is not None:
+            i, (s, e) = found
+            title = blocks[i].text[s:e].strip()
+            title_key = _key(title)
+    duplicate_titles = 0
+    if title_key:
+        first = True
+        for block in blocks:
+            s, e = _title_part(block)
+            if _key(block.text[s:e]) != title_key and block.key != title_key:
+                continue
+            if block.key == title_key:
+                s, e = 0, len(block.chars)
+            if first:
+                block.keep_range = (s, e)
+                block.kind = "good"
+                first = False
+            else:
+                block.drop = "title"
+                duplicate_titles += 1
+
+    duplicate_paragraphs = _mark_duplicates(blocks)
+
+    out_chars: list[str] = []
+    out_idx: list[int | None] = []
+    boilerplate = 0
+    for block in blocks:
+        if block.drop is None and block.kind != "good":
+            block.drop = "boilerplate"
+            boilerplate += 1
+        if block.drop is not None:
+            continue
+        s, e = block.keep_range or (0, len(block.chars))
+        chars, idx = block.chars[s:e], block.raw_idx[s:e]
+        while chars and chars[0] == " ":
+            chars, idx = chars[1:], idx[1:]
+        while chars and chars[-1] == " ":
+            chars, idx = chars[:-1], idx[:-1]
+        if not chars:
+            continue
+        if out_chars:
+            out_chars.extend(PARAGRAPH_SEPARATOR)
+            out_idx.extend([None] * len(PARAGRAPH_SEPARATOR))
+        out_chars.extend(chars)
+        out_idx.extend(idx)
+
+    clean_text = "".join(out_chars)
+    if len(clean_text) < min_chars:
+        raise EmptyText(
+            f"only {len(clean_text)} characters of article text left after cleaning (< {min_chars})"
+        )
+
+    candidates = find_date_candidates(text)
+    published_at, precision, date_source = choose_publication_date(
+        candidates, text, raw.published_at, reference=raw.ingested_at
+    )
+    return CleanArticle(
+        article_id=raw.article_id,
+        url=raw.url,
+        source=raw.source,
+        title=title,
+        text=clean_text,
+        offset_map=_offset_map(out_idx),
+        published_at=published_at,
+        date_precision=precision,
+        date_source=date_source,
+        candidate_dates=candidates,
+        stats=CleaningStats(
+            raw_chars=len(text),
+            clean_chars=len(clean_text),
+            boilerplate_lines=boilerplate,
+            duplicate_paragraphs=duplicate_paragraphs,
+            duplicate_titles=duplicate_titles,
+        ),
+        ingested_at=raw.ingested_at,
+    )
+
+
+__all__ = ["PARAGRAPH_SEPARATOR", "clean_article"]
