@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+
+from schemas.ops import MetricsSnapshot
 
 # Millisecond-granular buckets (in seconds, the Prometheus convention), as Faust's own sensor does.
 LATENCY_BUCKETS_S = (
@@ -46,8 +51,34 @@ MODEL_LOAD_SECONDS = Gauge("raqib_model_load_seconds", "Time to load a model at 
 CONSUMER_LAG = Gauge(
     "raqib_consumer_lag", "Messages behind the log end, per topic partition.", ["topic", "partition"]
 )
+CONSUMER_HIGHWATER = Gauge(
+    "raqib_consumer_highwater_offset",
+    "Log-end offset seen by the consumer, per topic partition.",
+    ["topic", "partition"],
+)
+CONSUMER_POSITION = Gauge(
+    "raqib_consumer_position_offset",
+    "Committed/consumed offset, per topic partition.",
+    ["topic", "partition"],
+)
 LAST_EVENT_TS = Gauge("raqib_last_event_timestamp_seconds", "Unix time of the last event emitted.")
+WORKER_START_TS = Gauge("raqib_worker_start_time_seconds", "Unix time this worker started (uptime panels).")
 BUILD_INFO = Info("raqib_build", "Version and configuration of this worker.")
+WORKER_START_TS.set_to_current_time()
+
+# Alertmanager push (streams.alertmanager): a bounded queue that drops the oldest when full.
+ALERTMANAGER_SENT = Counter(
+    "raqib_alertmanager_alerts_total",
+    "Alerts handed to Alertmanager, by outcome (sent, failed = gave up after retries, dropped = queue full).",
+    ["outcome"],
+)
+ALERTMANAGER_QUEUE = Gauge("raqib_alertmanager_queue_size", "Alerts waiting to be pushed to Alertmanager.")
+ALERTMANAGER_RETRIES = Counter("raqib_alertmanager_retries_total", "Retried POSTs to Alertmanager.")
+ALERTMANAGER_PUSH_LATENCY = Histogram(
+    "raqib_alertmanager_push_seconds",
+    "Wall time of one successful POST /api/v2/alerts (including retries).",
+    buckets=LATENCY_BUCKETS_S,
+)
 
 
 def set_build_info(version: str, **extra: str) -> None:
@@ -84,3 +115,139 @@ def counter_values(metric: Counter) -> dict[tuple[str, ...], float]:
             if sample.name.endswith("_total"):
                 values[tuple(sample.labels.values())] = sample.value
     return values
+
+
+# --- consumer lag ----------------------------------------------------------------------------------
+
+_lag_lock = threading.Lock()
+_lag_labels: set[tuple[str, str]] = set()
+
+
+def update_consumer_lag(offsets: Mapping[tuple[str, int], tuple[int | None, int | None]]) -> dict[str, float]:
+    """Set ``raqib_consumer_lag`` from ``{(topic, partition): (highwater, position)}``.
+
+    Called periodically with the partitions this worker is assigned now. Partitions that were
+    revoked since the last call are removed from the gauge, so a rebalance does not leave a stale
+    lag that would keep the 'lag high' alert firing on the wrong worker. A missing position
+    (nothing committed yet) counts from offset 0: the whole partition is lag. Returns
+    ``{'topic[partition]': lag}`` for the snapshot.
+    """
+    lags: dict[str, float] = {}
+    current: set[tuple[str, str]] = set()
+    with _lag_lock:
+        for (topic, partition), (highwater, position) in sorted(offsets.items()):
+            if highwater is None:
+                continue
+            labels = (topic, str(partition))
+            pos = 0 if position is None or position < 0 else int(position)
+            lag = float(max(int(highwater) - pos, 0))
+            CONSUMER_LAG.labels(*labels).set(lag)
+            CONSUMER_HIGHWATER.labels(*labels).set(float(highwater))
+            CONSUMER_POSITION.labels(*labels).set(float(pos))
+            current.add(labels)
+            lags[f"{topic}[{partition}]"] = lag
+        for labels in _lag_labels - current:
+            for gauge in (CONSUMER_LAG, CONSUMER_HIGHWATER, CONSUMER_POSITION):
+                with suppress(KeyError):
+                    gauge.remove(*labels)
+        _lag_labels.clear()
+        _lag_labels.update(current)
+    return lags
+
+
+# --- snapshots -------------------------------------------------------------------------------------
+
+
+def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float | None:
+    """Prometheus' ``histogram_quantile`` on cumulative ``(upper_bound, count)`` buckets.
+
+    Same interpolation as PromQL (linear inside the bucket, the lowest bucket starting at 0, the
+    +Inf bucket answered with the highest finite bound), so a snapshot and the dashboard agree.
+    """
+    if not buckets:
+        return None
+    buckets = sorted(buckets)
+    total = buckets[-1][1]
+    if total <= 0:
+        return None
+    rank = q * total
+    prev_bound, prev_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if math.isinf(bound):
+                return prev_bound
+            if count == prev_count:
+                return bound
+            return prev_bound + (bound - prev_bound) * (rank - prev_count) / (count - prev_count)
+        prev_bound, prev_count = bound, count
+    return prev_bound
+
+
+def _samples(registry: CollectorRegistry, family_name: str) -> list[tuple[str, dict[str, str], float]]:
+    out: list[tuple[str, dict[str, str], float]] = []
+    for family in registry.collect():
+        if family.name == family_name:
+            out.extend((s.name, dict(s.labels), float(s.value)) for s in family.samples)
+    return out
+
+
+def build_snapshot(
+    worker_id: str, started_at: float, now: float | None = None, registry: CollectorRegistry = REGISTRY
+) -> MetricsSnapshot:
+    """A MetricsSnapshot of this process' registry, for consumers of ``raqib.metrics.v1`` without Prometheus.
+
+    ``started_at`` and ``now`` are Unix seconds. Counters are totals since the worker started.
+    """
+    now = time.time() if now is None else now
+    messages: dict[str, dict[str, float]] = {}
+    for name, labels, value in _samples(registry, "raqib_messages"):
+        if name == "raqib_messages_total":
+            messages.setdefault(labels["stage"], {})[labels["outcome"]] = value
+    events_by_type: dict[str, float] = {}
+    for name, labels, value in _samples(registry, "raqib_events"):
+        if name == "raqib_events_total":
+            events_by_type[labels["event_type"]] = events_by_type.get(labels["event_type"], 0.0) + value
+    per_stage: dict[str, list[tuple[float, float]]] = {}
+    for name, labels, value in _samples(registry, "raqib_stage_latency_seconds"):
+        if name == "raqib_stage_latency_seconds_bucket":
+            per_stage.setdefault(labels["stage"], []).append((float(labels["le"]), value))
+    p50: dict[str, float] = {}
+    for stage, buckets in sorted(per_stage.items()):
+        value = histogram_quantile(0.5, buckets)
+        if value is not None:
+            p50[stage] = round(value * 1000.0, 3)
+    lag = {
+        f"{labels['topic']}[{labels['partition']}]": value
+        for name, labels, value in _samples(registry, "raqib_consumer_lag")
+        if name == "raqib_consumer_lag"
+    }
+    return MetricsSnapshot(
+        worker_id=worker_id,
+        taken_at=datetime.fromtimestamp(now, UTC),
+        uptime_s=max(0.0, now - started_at),
+        messages=messages,
+        events_by_type=events_by_type,
+        stage_latency_p50_ms=p50,
+        consumer_lag=lag,
+    )
+
+
+def exported_metric_names(registry: CollectorRegistry = REGISTRY) -> set[str]:
+    """Every sample name the registry can expose (suffixes included: _total, _bucket, _sum, _count, _info).
+
+    Read from the registry's metric families, which are listed even before a labelled metric has
+    its first child, so the dashboard and alert-rule tests can check their PromQL against it and a
+    renamed metric breaks a test rather than a panel.
+    """
+    suffixes = {
+        "counter": ("_total", "_created"),
+        "histogram": ("_bucket", "_sum", "_count", "_created"),
+        "summary": ("", "_sum", "_count", "_created"),
+        "info": ("_info",),
+        "stateset": ("",),
+        "gaugehistogram": ("_bucket", "_gsum", "_gcount"),
+    }
+    names: set[str] = set()
+    for family in registry.collect():
+        names.update(family.name + suffix for suffix in suffixes.get(family.type, ("",)))
+    return names
