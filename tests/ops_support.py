@@ -1,0 +1,118 @@
+"""Helpers for the ops tests: find the real tools, free loopback ports, run a server and wait for it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+INSTALL_HINT = {
+    "prometheus": "apt-get install -y prometheus",
+    "promtool": "apt-get install -y prometheus",
+    "alertmanager": "apt-get install -y prometheus-alertmanager",
+    "amtool": "apt-get install -y prometheus-alertmanager",
+    "kubectl": "install kubectl (it embeds kustomize)",
+}
+
+
+def require_binary(*names: str) -> str:
+    """Path of the first binary found; FAIL (never skip) with the install step when none is there."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    hint = INSTALL_HINT.get(names[0].replace("prometheus-", ""), "install it")
+    pytest.fail(f"none of {list(names)} on PATH: CI must install it ({hint})", pytrace=False)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A real server subprocess, stopped (SIGTERM, then SIGKILL) on exit; its log is kept for failures."""
+
+    def __init__(self, argv: Sequence[str], ready_url: str, log_path: Path, timeout_s: float = 30.0) -> None:
+        self.argv = list(argv)
+        self.ready_url = ready_url
+        self.log_path = log_path
+        self.timeout_s = timeout_s
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        log.close()
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(
+                    f"{self.argv[0]} exited with {self.proc.returncode}:\n{self.log()}", pytrace=False
+                )
+            try:
+                if httpx.get(self.ready_url, timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        pytest.fail(
+            f"{self.argv[0]} not ready at {self.ready_url} in {self.timeout_s}s:\n{self.log()}", pytrace=False
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def wait_for(predicate: object, timeout_s: float = 15.0, interval_s: float = 0.2) -> object:
+    """Poll ``predicate()`` until it returns something truthy; that value, else None at the deadline."""
+    assert callable(predicate)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval_s)
+
+
+def alertmanager_argv(binary: str, config: Path, storage: Path, port: int) -> list[str]:
+    """A single, isolated Alertmanager: loopback only, clustering off, temp storage."""
+    return [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={storage}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+        "--log.level=info",
+    ]
