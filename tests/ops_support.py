@@ -116,3 +116,47 @@ def alertmanager_argv(binary: str, config: Path, storage: Path, port: int) -> li
         "--cluster.listen-address=",
         "--log.level=info",
     ]
+
+
+def prometheus_server(
+    work: Path, scrape_port: int, rule_files: Sequence[Path] = ()
+) -> tuple[ServerProcess, str]:
+    """A real Prometheus on a free loopback port scraping ``127.0.0.1:scrape_port`` every second as job 'raqib'.
+
+    Returns the (not yet entered) server and its base URL.
+    """
+    import yaml
+
+    binary = require_binary("prometheus")
+    port = free_port()
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
+        "rule_files": [str(p) for p in rule_files],
+        "scrape_configs": [
+            {"job_name": "raqib", "static_configs": [{"targets": [f"127.0.0.1:{scrape_port}"]}]}
+        ],
+    }
+    config_path = work / "prometheus.yml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    argv = [
+        binary,
+        f"--config.file={config_path}",
+        f"--storage.tsdb.path={work / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--log.level=warn",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    return ServerProcess(argv, f"{base}/-/ready", work / "prometheus.log"), base
+
+
+def prom_query(base: str, expr: str) -> dict[str, object]:
+    """``GET /api/v1/query``; the decoded JSON (status, data) whatever the status."""
+    response = httpx.get(f"{base}/api/v1/query", params={"query": expr}, timeout=10.0)
+    return response.json()
+
+
+def metrics_port() -> int:
+    """Serve streams.metrics' registry on a free loopback port (prometheus-client's real HTTP server)."""
+    from streams.metrics import start_metrics_server
+
+    return start_metrics_server(free_port(), addr="127.0.0.1")
