@@ -1,0 +1,634 @@
+"""Entity linking: Stanza entities and catalogue look-ups → gazetteer places and conflict actors.
+
+The catalogue is three files: the OpenSyria admin gazetteer (governorates, districts, subdistricts; read
+from ``../shared`` at run time and optional), our own ``data/sites.yaml`` (bases, fields, crossings,
+villages, regions, Syria itself) and ``data/actors.yaml`` (conflict parties and how Arabic news names
+them). Names are compared in the *matching form* (``stages.normalize``) token by token, so spelling
+variants, diacritics and the attached clitics of Arabic (و ف ب ل ك, لل) do not block a match.
+
+Linking an article does three things: links Stanza's entities (tolerating "ريف X" / "شرق X" style
+prefixes on places), adds catalogue mentions Stanza missed (``source='catalogue'``) and widens a Stanza
+entity to the catalogue's span when the catalogue knows a longer name (``source='ner+catalogue'``), e.g.
+Stanza's LOC "سوريا" inside ORG "قوات سوريا الديمقراطية". Unlinked Stanza entities are kept as they are.
+
+Ambiguous names are only linked with support from the text: "الباب" (the door) needs a place word
+(مدينة/بلدة…) or a Stanza LOC on it; "التنظيم" (the organisation) needs another mention of ISIS in the
+same article; "النظام" (the regime / the system) needs a Syrian place in the article.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, cast
+
+import yaml
+
+from schemas.articles import Entity, EntityTaggedArticle
+from schemas.events import InterCode
+from stages.normalize import matching_form
+from stages.tokenize import Token, tokenize
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_ACTORS_PATH = DATA_DIR / "actors.yaml"
+DEFAULT_SITES_PATH = DATA_DIR / "sites.yaml"
+
+PlaceKind = Literal["governorate", "district", "subdistrict", "site", "country"]
+Label = Literal["PER", "LOC", "ORG", "MISC"]
+Tier = Literal["plain", "common_word", "ambiguous", "context"]
+
+
+@dataclass(frozen=True)
+class PlaceRecord:
+    """A place: an admin unit of the gazetteer, or a site/region/country from sites.yaml."""
+
+    id: str
+    level: str  # gazetteer level, or the site type ('airbase', 'oil_field', 'region', …) for sites
+    name_ar: str
+    name_en: str
+    admin1_id: str | None
+    admin1_en: str | None
+    admin2_id: str | None
+    admin2_en: str | None
+    lat: float | None
+    lon: float | None
+    pcode: str | None
+    kind: PlaceKind
+    aliases_ar: tuple[str, ...] = ()
+    geo_precision: Literal[1, 2, 3] = 1
+    coord_precision: str = "exact"
+    operator: str | None = None  # actor id that runs the site (Hmeimim → ru-forces)
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class ActorRecord:
+    """A conflict actor with its ACLED-style category and the Arabic names news uses for it."""
+
+    id: str
+    name_en: str
+    name_ar: str
+    inter_code: InterCode
+    kind: str
+    aliases_ar: tuple[str, ...]
+    parent: str | None
+    label: Label = "ORG"
+    named: bool = True
+    context_aliases_ar: tuple[tuple[str, str], ...] = ()  # (alias, "family" | "syria")
+
+
+Record = PlaceRecord | ActorRecord
+
+# --- matching vocabulary (all in matching form) ---------------------------------------------------------
+
+_QUOTES: frozenset[str] = frozenset({"«", "»", '"', "“", "”", "‘", "’", "'"})
+_OPENING: frozenset[str] = frozenset({"«", "“", "‘"})
+
+#: Words before a place name that say "this is a place" (support for ambiguous names) and that a Stanza
+#: entity may include ("ريف دير الزور") without changing which place it is.
+_PLACE_WORDS: frozenset[str] = frozenset(
+    matching_form(w)
+    for w in (
+        "مدينة", "مدينتي", "بلدة", "بلدتي", "بلدات", "قرية", "قريتي", "قرى", "منطقة", "مناطق", "ناحية",
+        "محافظة", "محافظتي", "ريف", "أرياف", "بادية", "ضواحي", "أطراف", "محيط", "مخيم", "حي", "أحياء",
+        "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي", "شمالي", "جنوبي", "وسط", "جنوب شرق", "جنوب غرب",
+        "شمال شرق", "شمال غرب", "جنوبي شرق", "جنوبي غرب", "شمالي شرق", "شمالي غرب",
+    )
+)  # fmt: skip
+_TOWN_WORDS: frozenset[str] = frozenset(
+    matching_form(w) for w in ("مدينة", "مدينتي", "بلدة", "بلدتي", "قرية", "قريتي")
+)
+_LEVEL_WORDS: dict[str, str] = {
+    matching_form("محافظة"): "governorate",
+    matching_form("منطقة"): "district",
+    matching_form("ناحية"): "subdistrict",
+}
+#: Trailing words of a place entity that do not change which place it is ("ريف دير الزور الغربي").
+_PLACE_SUFFIXES: frozenset[str] = frozenset(
+    matching_form(w)
+    for w in (
+        "الشرقي", "الغربي", "الشمالي", "الجنوبي", "الشرقية", "الغربية", "الشمالية", "الجنوبية",
+        "الأوسط", "الشمالي الشرقي", "الشمالي الغربي", "الجنوبي الشرقي", "الجنوبي الغربي",
+    )
+)  # fmt: skip
+#: Admin-word aliases in the gazetteer ("محافظة حلب", "ناحية خشام"): dropped from the index because the
+#: place word is read as context instead (and ANERcorp-style spans exclude it).
+_ADMIN_ALIAS_PREFIXES: tuple[str, ...] = ("محافظة ", "منطقة ", "ناحية ")
+
+#: Gazetteer names that are also ordinary Arabic words, or other countries' places. Linked only after a
+#: place word or when Stanza tags them LOC.
+COMMON_WORD_PLACES: frozenset[str] = frozenset(
+    matching_form(w)
+    for w in (
+        "الباب", "التل", "الثورة", "الجلاء", "الحاضر", "الحراك", "الحصان", "الحمراء", "الروضة", "الزيارة",
+        "السجن", "الشجرة", "الصور", "صور", "الكرامة", "المزرعة", "الناصرة", "الحديدة", "حديدة", "الجيزة",
+        "المنصورة", "ملح", "سوسة", "بنان", "شين", "سبة", "عوج", "نبل", "بلبل", "دانا", "الدانا", "سلوك",
+        "ربيعة", "سنجار", "كسب", "القبو", "الراعي", "الحاجب", "تسيل", "الكريمة", "كريمة", "الطواحين",
+        "السودا", "السوداء", "السبخة", "الدالية", "دالية", "الحميدية", "المليحة", "الحجر الأسود",
+        "أبو هريرة", "الفاخورة", "القصير", "الضمير", "السفيرة", "الصفصافة", "صفصافة", "القريتين",
+        "الكسوة", "القطيفة", "المالكية", "مسكنة", "الوعرة", "الكسرة", "كسرة", "العريقة", "عريقة",
+        "بصيرة", "شقا", "حيش", "فيق", "الغارية", "العنازة", "المخرم", "بداما",
+    )
+)  # fmt: skip
+
+_PLACE_PRIORITY: dict[str, int] = {"country": 0, "governorate": 1, "district": 2, "subdistrict": 3, "site": 4}
+
+
+def _forms(text: str) -> tuple[str, ...]:
+    """Matching forms of the tokens of ``text``, quotes dropped (aliases are compared token by token)."""
+    return tuple(matching_form(t.text) for t in tokenize(text) if t.text not in _QUOTES)
+
+
+def _clitic_variants(form: str) -> list[tuple[str, bool]]:
+    """``form`` and its readings without attached clitics: (و|ف)? then (ب|ل|ك)? or لل→ال. True = stripped."""
+    out: list[tuple[str, bool]] = [(form, False)]
+    bases = [form]
+    if len(form) > 3 and form[0] in "وف":
+        bases.append(form[1:])
+        out.append((form[1:], True))
+    for base in bases:
+        if len(base) > 3 and base.startswith("لل"):
+            out.append(("ال" + base[2:], True))
+        if len(base) > 3 and base[0] in "بلك":
+            out.append((base[1:], True))
+    return out
+
+
+@dataclass(frozen=True)
+class _Alias:
+    forms: tuple[str, ...]
+    record: Record
+    tier: Tier
+    rule: str | None = None  # for tier == "context": "family" | "syria"
+
+
+@dataclass
+class _Candidate:
+    """One way the catalogue can read the tokens starting at some position."""
+
+    first: int  # token index of the first token
+    last: int  # token index of the last token (inclusive)
+    alias: _Alias
+    stripped: bool
+    prefix: str | None  # place word right before the mention (matching form), if any
+
+    def sort_key(self) -> tuple[int, int, int]:
+        rec = self.alias.record
+        prio = _PLACE_PRIORITY.get(rec.kind, 5) if isinstance(rec, PlaceRecord) else 6
+        return (-(self.last - self.first), int(self.stripped), prio)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    record: Record
+    stripped: bool
+    tier: Tier
+
+
+def _root(actors: dict[str, ActorRecord], actor_id: str) -> str:
+    seen: set[str] = set()
+    current = actor_id
+    while current not in seen:
+        seen.add(current)
+        parent = actors[current].parent if current in actors else None
+        if parent is None or parent not in actors:
+            return current
+        current = parent
+    return current
+
+
+def _label_of(record: Record) -> Label:
+    return "LOC" if isinstance(record, PlaceRecord) else record.label
+
+
+def _link_name(record: Record) -> str:
+    return record.name_en
+
+
+@dataclass
+class Catalogue:
+    """Places and actors with an alias index; load with ``Catalogue.load`` (cached per set of files)."""
+
+    places: dict[str, PlaceRecord]
+    actors: dict[str, ActorRecord]
+    _index: dict[str, list[_Alias]] = field(default_factory=dict, repr=False)
+    _max_len: int = field(default=1, repr=False)
+
+    # --- loading -------------------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        gazetteer_path: Path | None,
+        actors_path: Path = DEFAULT_ACTORS_PATH,
+        sites_path: Path = DEFAULT_SITES_PATH,
+    ) -> Catalogue:
+        """The catalogue for these files, built once per process. A missing gazetteer is not an error."""
+        gaz = Path(gazetteer_path) if gazetteer_path is not None else None
+        return _load_cached(gaz, Path(actors_path), Path(sites_path))
+
+    @classmethod
+    def build(cls, places: Iterable[PlaceRecord], actors: Iterable[ActorRecord]) -> Catalogue:
+        """A catalogue from records (the index of aliases is built here)."""
+        cat = cls({p.id: p for p in places}, {a.id: a for a in actors})
+        cat._build_index()
+        return cat
+
+    def _add(self, name: str, record: Record, tier: Tier, rule: str | None = None) -> None:
+        forms = _forms(name)
+        if not forms:
+            return
+        entry = _Alias(forms, record, tier, rule)
+        bucket = self._index.setdefault(forms[0], [])
+        if any(a.forms == forms and a.record.id == record.id for a in bucket):
+            return
+        bucket.append(entry)
+        self._max_len = max(self._max_len, len(forms))
+
+    def _build_index(self) -> None:
+        self._index = {}
+        for place in self.places.values():
+            for name in (place.name_ar, *place.aliases_ar):
+                if place.kind != "site" and name.startswith(_ADMIN_ALIAS_PREFIXES):
+                    continue
+                tier: Tier = "plain"
+                if place.ambiguous:
+                    tier = "ambiguous"
+                elif (
+                    place.kind in ("district", "subdistrict") and " ".join(_forms(name)) in COMMON_WORD_PLACES
+                ):
+                    tier = "common_word"
+                self._add(name, place, tier)
+        for actor in self.actors.values():
+            for name in (actor.name_ar, *actor.aliases_ar):
+                self._add(name, actor, "plain")
+            for name, rule in actor.context_aliases_ar:
+                self._add(name, actor, "context", rule)
+
+    # --- look-ups --------------------------------------------------------------------------------------
+
+    def place(self, place_id: str) -> PlaceRecord | None:
+        """The place with this id (gazetteer or site), or None."""
+        return self.places.get(place_id)
+
+    def actor(self, actor_id: str) -> ActorRecord | None:
+        """The actor with this id, or None."""
+        return self.actors.get(actor_id)
+
+    def root_actor(self, actor_id: str) -> str:
+        """Top of the actor's parent chain (e.g. 'sy-republican-guard' → 'sy-gov')."""
+        return _root(self.actors, actor_id)
+
+    def lookup(self, name: str) -> list[Record]:
+        """Records whose name or alias equals ``name`` exactly (after normalisation; no clitics)."""
+        forms = _forms(name)
+        if not forms:
+            return []
+        return [a.record for a in self._index.get(forms[0], []) if a.forms == forms]
+
+    # --- scanning ----------------------------------------------------------------------------------------
+
+    def _match_at(self, forms: Sequence[str], tokens: Sequence[Token], i: int) -> list[_Candidate]:
+        """All aliases that read the tokens starting at ``i`` (quotes between words are transparent)."""
+        out: list[_Candidate] = []
+        prefix = None
+        j = i - 1
+        while j >= 0 and tokens[j].text in _QUOTES:
+            j -= 1
+        if j >= 0:
+            prev = forms[j]
+            for variant, _ in _clitic_variants(prev):
+                if variant in _PLACE_WORDS or variant in _LEVEL_WORDS:
+                    prefix = variant
+                    break
+        for variant, stripped in _clitic_variants(forms[i]):
+            for alias in self._index.get(variant, ()):
+                last = self._match_rest(alias.forms, forms, tokens, i)
+                if last is not None:
+                    out.append(_Candidate(i, last, alias, stripped, prefix))
+        out.sort(key=_Candidate.sort_key)
+        if prefix is not None and out:
+            out = self._prefer_level(out, prefix)
+        return out
+
+    def _match_rest(
+        self, alias_forms: Sequence[str], forms: Sequence[str], tokens: Sequence[Token], i: int
+    ) -> int | None:
+        k = i
+        for want in alias_forms[1:]:
+            k += 1
+            while k < len(tokens) and tokens[k].text in _QUOTES:
+                k += 1
+            if k >= len(tokens) or forms[k] != want:
+                return None
+        return k
+
+    def _prefer_level(self, cands: list[_Candidate], prefix: str) -> list[_Candidate]:
+        """After مدينة/بلدة prefer the town ("مركز X" subdistrict); after محافظة/منطقة/ناحية that level."""
+        best_len = cands[0].last - cands[0].first
+        same = [c for c in cands if c.last - c.first == best_len]
+        wanted: str | None = _LEVEL_WORDS.get(prefix)
+        if prefix in _TOWN_WORDS:
+            top = same[0].alias.record
+            if isinstance(top, PlaceRecord):
+                for rec in self.lookup("مركز " + top.name_ar):
+                    if isinstance(rec, PlaceRecord) and rec.kind == "subdistrict":
+                        town = _Alias(same[0].alias.forms, rec, same[0].alias.tier)
+                        return [
+                            _Candidate(same[0].first, same[0].last, town, same[0].stripped, prefix),
+                            *cands,
+                        ]
+            wanted = "subdistrict"
+        if wanted:
+            for c in same:
+                if isinstance(c.alias.record, PlaceRecord) and c.alias.record.kind == wanted:
+                    return [c, *[x for x in cands if x is not c]]
+        return cands
+
+    def _candidates(self, text: str) -> tuple[list[Token], list[list[_Candidate]]]:
+        tokens = tokenize(text)
+        forms = [matching_form(t.text) for t in tokens]
+        return tokens, [self._match_at(forms, tokens, i) for i in range(len(tokens))]
+
+    def _resolve(
+        self, tokens: list[Token], cands: list[list[_Candidate]], ner_loc: set[tuple[int, int]]
+    ) -> list[_Mention]:
+        """Pick non-overlapping mentions left to right, longest first, keeping only supported readings."""
+        # Context for ambiguous readings: what the article mentions unambiguously.
+        plain = self._greedy(tokens, cands, lambda c: c.alias.tier == "plain")
+        roots = {self.root_actor(m.record.id) for m in plain if isinstance(m.record, ActorRecord)}
+        admin1 = {m.record.admin1_id for m in plain if isinstance(m.record, PlaceRecord)}
+        syria = any(isinstance(m.record, PlaceRecord) for m in plain)
+
+        def supported(c: _Candidate) -> bool:
+            rec = c.alias.record
+            span = (tokens[c.first].start, tokens[c.last].end)
+            if c.alias.tier == "plain":
+                return True
+            if c.alias.tier == "context":
+                if c.alias.rule == "family":
+                    return self.root_actor(rec.id) in roots
+                return syria
+            if c.prefix in _PLACE_WORDS or c.prefix in _LEVEL_WORDS or span in ner_loc:
+                return True
+            if c.alias.tier == "ambiguous" and isinstance(rec, PlaceRecord):
+                return (rec.admin1_id in admin1) if rec.admin1_id else syria
+            return False
+
+        return self._greedy(tokens, cands, supported)
+
+    @staticmethod
+    def _greedy(
+        tokens: list[Token], cands: list[list[_Candidate]], accept: Callable[[_Candidate], bool]
+    ) -> list[_Mention]:
+        out: list[_Mention] = []
+        i = 0
+        while i < len(tokens):
+            chosen = next((c for c in cands[i] if accept(c)), None)
+            if chosen is None:
+                i += 1
+                continue
+            last = chosen.last
+            # 'تنظيم «الدولة»': a quote opened inside the mention is closed inside it too.
+            opened = sum(tokens[k].text in _OPENING for k in range(chosen.first, last + 1))
+            if opened and last + 1 < len(tokens) and tokens[last + 1].text in _QUOTES:
+                last += 1
+            out.append(
+                _Mention(
+                    tokens[chosen.first].start,
+                    tokens[last].end,
+                    chosen.alias.record,
+                    chosen.stripped,
+                    chosen.alias.tier,
+                )
+            )
+            i = last + 1
+        return out
+
+    def _entity(self, text: str, m: _Mention, source: str, raw: tuple[int, int] | None = None) -> Entity:
+        rec = m.record
+        score = 1.0 if m.tier == "plain" and not m.stripped else 0.9 if m.tier == "plain" else 0.75
+        return Entity(
+            text=text[m.start : m.end],
+            label=_label_of(rec),
+            start=m.start,
+            end=m.end,
+            raw_start=raw[0] if raw else None,
+            raw_end=raw[1] if raw else None,
+            source=cast(Literal["ner", "catalogue", "ner+catalogue"], source),
+            link_kind="place" if isinstance(rec, PlaceRecord) else "actor",
+            link_id=rec.id,
+            link_name=_link_name(rec),
+            score=score,
+        )
+
+    def find_mentions(self, text: str) -> list[Entity]:
+        """Catalogue-only mentions in ``text`` (clean-text offsets, link fields set, source='catalogue')."""
+        tokens, cands = self._candidates(text)
+        return [self._entity(text, m, "catalogue") for m in self._resolve(tokens, cands, set())]
+
+    # --- linking Stanza entities ------------------------------------------------------------------------
+
+    def _link_span(self, text: str) -> Record | None:
+        """The record an entity's whole text names: clitics on the first word, place words around it allowed."""
+        forms = list(_forms(text))
+        if not forms:
+            return None
+        for variant, _ in _clitic_variants(forms[0]):
+            core = [variant, *forms[1:]]
+            for rec in self._lookup_forms(core):
+                return rec
+            # place words before ("ريف", "شمال شرق") and direction adjectives after ("الغربي")
+            for lead in (1, 2):
+                if len(core) > lead and " ".join(core[:lead]) in _PLACE_WORDS:
+                    for trail in (0, 1, 2):
+                        if len(core) - lead - trail < 1:
+                            break
+                        if trail and " ".join(core[len(core) - trail :]) not in _PLACE_SUFFIXES:
+                            continue
+                        inner = core[lead : len(core) - trail]
+                        for rec in self._lookup_forms(inner):
+                            if isinstance(rec, PlaceRecord):
+                                return rec
+            for trail in (1, 2):
+                if len(core) > trail and " ".join(core[len(core) - trail :]) in _PLACE_SUFFIXES:
+                    for rec in self._lookup_forms(core[: len(core) - trail]):
+                        if isinstance(rec, PlaceRecord):
+                            return rec
+        return None
+
+    def _lookup_forms(self, forms: Sequence[str]) -> list[Record]:
+        if not forms:
+            return []
+        found = [a for a in self._index.get(forms[0], []) if a.forms == tuple(forms) and a.tier != "context"]
+        found.sort(
+            key=lambda a: _PLACE_PRIORITY.get(a.record.kind, 5) if isinstance(a.record, PlaceRecord) else 6
+        )
+        return [a.record for a in found]
+
+    def link(self, article: EntityTaggedArticle) -> EntityTaggedArticle:
+        """Link Stanza entities, add catalogue mentions it missed, widen to longer catalogue names."""
+        clean = article.article
+        text = clean.text
+        tokens, cands = self._candidates(text)
+        ner = [e for e in article.entities if e.source == "ner"]
+        ner_loc = {(e.start, e.end) for e in ner if e.label == "LOC"}
+        mentions = self._resolve(tokens, cands, ner_loc)
+
+        out: list[Entity] = []
+        used: set[int] = set()
+        taken: set[tuple[int, int]] = set()
+        for ent in ner:
+            overlapping = [k for k, m in enumerate(mentions) if m.start < ent.end and ent.start < m.end]
+            rec = self._link_span(ent.text)
+            if rec is not None:
+                used.update(overlapping)
+                label = _label_of(rec)
+                out.append(
+                    ent.model_copy(
+                        update={
+                            "label": label,
+                            "source": "ner+catalogue",
+                            "link_kind": "place" if isinstance(rec, PlaceRecord) else "actor",
+                            "link_id": rec.id,
+                            "link_name": _link_name(rec),
+                            "score": 1.0,
+                        }
+                    )
+                )
+                taken.add((ent.start, ent.end))
+                continue
+            wider = [
+                k for k in overlapping if not (ent.start <= mentions[k].start and mentions[k].end <= ent.end)
+            ]
+            if wider:
+                k = max(wider, key=lambda k: mentions[k].end - mentions[k].start)
+                used.update(overlapping)
+                m = mentions[k]
+                if (m.start, m.end) not in taken:
+                    out.append(self._entity(text, m, "ner+catalogue", clean.raw_span(m.start, m.end)))
+                    taken.add((m.start, m.end))
+                continue
+            # The catalogue names only a part of a longer Stanza entity ("جامعة دمشق"): Stanza's span wins.
+            used.update(overlapping)
+            out.append(ent)
+            taken.add((ent.start, ent.end))
+        for k, m in enumerate(mentions):
+            if k in used or (m.start, m.end) in taken:
+                continue
+            out.append(self._entity(text, m, "catalogue", clean.raw_span(m.start, m.end)))
+        out.extend(e for e in article.entities if e.source != "ner")
+        out.sort(key=lambda e: (e.start, e.end))
+        return article.model_copy(update={"entities": out})
+
+
+# --- loading from files --------------------------------------------------------------------------------
+
+
+def _read_gazetteer(path: Path) -> list[PlaceRecord]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = {r["id"]: r["name_en"] for r in rows}
+    precision: dict[str, Literal[1, 2, 3]] = {"governorate": 3, "district": 2, "subdistrict": 1}
+    places = []
+    for r in rows:
+        level = r["level"]
+        admin1 = r.get("governorate_id")
+        admin2 = r.get("district_id")
+        places.append(
+            PlaceRecord(
+                id=r["id"],
+                level=level,
+                name_ar=r["name_ar"],
+                name_en=r["name_en"],
+                admin1_id=admin1,
+                admin1_en=names.get(admin1) if admin1 else None,
+                admin2_id=admin2,
+                admin2_en=names.get(admin2) if admin2 else None,
+                lat=r.get("lat"),
+                lon=r.get("lon"),
+                pcode=r.get("ocha_pcode"),
+                kind=cast(PlaceKind, level),
+                aliases_ar=tuple(r.get("aliases_ar") or ()),
+                geo_precision=precision.get(level, 1),
+                coord_precision="centroid",
+            )
+        )
+    return places
+
+
+def _read_sites(path: Path) -> list[PlaceRecord]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [
+        PlaceRecord(
+            id=s["id"],
+            level=s.get("site_type") or s["kind"],
+            name_ar=s["name_ar"],
+            name_en=s["name_en"],
+            admin1_id=s.get("admin1_id"),
+            admin1_en=s.get("admin1_en"),
+            admin2_id=s.get("admin2_id"),
+            admin2_en=s.get("admin2_en"),
+            lat=s.get("lat"),
+            lon=s.get("lon"),
+            pcode=s.get("pcode"),
+            kind=s["kind"],
+            aliases_ar=tuple(s.get("aliases_ar") or ()),
+            geo_precision=s.get("geo_precision", 1),
+            coord_precision=s.get("coord_precision", "approximate"),
+            operator=s.get("operator"),
+            ambiguous=bool(s.get("ambiguous", False)),
+        )
+        for s in items
+    ]
+
+
+def _read_actors(path: Path) -> list[ActorRecord]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [
+        ActorRecord(
+            id=a["id"],
+            name_en=a["name_en"],
+            name_ar=a["name_ar"],
+            inter_code=a["inter_code"],
+            kind=a["kind"],
+            aliases_ar=tuple(a.get("aliases_ar") or ()),
+            parent=a.get("parent"),
+            label=a.get("label", "ORG"),
+            named=bool(a.get("named", True)),
+            context_aliases_ar=tuple((k, v) for k, v in (a.get("context_aliases_ar") or {}).items()),
+        )
+        for a in items
+    ]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Path) -> Catalogue:
+    places: list[PlaceRecord] = []
+    if gazetteer_path is not None and gazetteer_path.is_file():
+        places.extend(_read_gazetteer(gazetteer_path))
+    elif gazetteer_path is not None:
+        log.warning("gazetteer %s not found: linking with built-in sites only", gazetteer_path)
+    gaz_names = {p.id: p.name_en for p in places}
+    for site in _read_sites(sites_path):
+        if site.admin1_id and site.admin1_id in gaz_names and not site.admin1_en:
+            site = PlaceRecord(**{**site.__dict__, "admin1_en": gaz_names[site.admin1_id]})
+        places.append(site)
+    return Catalogue.build(places, _read_actors(actors_path))
+
+
+__all__ = [
+    "COMMON_WORD_PLACES",
+    "DEFAULT_ACTORS_PATH",
+    "DEFAULT_SITES_PATH",
+    "ActorRecord",
+    "Catalogue",
+    "PlaceRecord",
+]
