@@ -33,7 +33,7 @@ from typing import Literal
 from schemas.articles import CleanArticle, CleaningStats, OffsetSegment, RawArticle
 from stages.dates import choose_publication_date, find_date_candidates, find_date_expressions
 from stages.errors import EmptyText, TextTooLarge
-from stages.normalize import display_char_filter, matching_form
+from stages.normalize import display_char_filter, matching_form, strip_invisible
 
 Kind = Literal["good", "near", "short", "bad"]
 Drop = Literal["boilerplate", "duplicate", "title"]
@@ -225,13 +225,17 @@ def _main_cluster(blocks: list[_Block]) -> tuple[int, int] | None:
             gap += 1
     if not clusters:
         return None
-    sizes = [sum(len(blocks[i].chars) for i in c) for c in clusters]
+    sizes = [sum(len(k) for k in {blocks[i].key for i in c}) for c in clusters]  # repeats count once
     main = max(range(len(clusters)), key=lambda c: sizes[c])
     for c, members in enumerate(clusters):
         if c == main:
             continue
         long_lines = [i for i in members if len(_WORD_RE.findall(blocks[i].text)) >= 20]
-        substantial = sizes[c] >= 0.3 * sizes[main] or len(long_lines) >= 2
+        full_paragraph = any(
+            len(_WORD_RE.findall(blocks[i].text)) >= 25 and _SENTENCE_END_RE.search(blocks[i].text)
+            for i in members
+        )
+        substantial = sizes[c] >= 0.3 * sizes[main] or len(long_lines) >= 2 or full_paragraph
         truncated = any("truncated" in blocks[i].flags for i in members)
         if not substantial or truncated:
             for i in members:
@@ -343,6 +347,14 @@ def _offset_map(chars_idx: list[int | None]) -> list[OffsetSegment]:
     return segments
 
 
+def _article_id(raw: RawArticle) -> str:
+    """``raw.article_id``; if the text holds lone surrogates (unencodable), the id of the text without them."""
+    try:
+        return raw.article_id
+    except UnicodeEncodeError:
+        return raw.model_copy(update={"text": strip_invisible(raw.text)}).article_id
+
+
 def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_000_000) -> CleanArticle:
     """Remove boilerplate and repeats, detect headline and publication date, align clean text to raw.
 
@@ -368,6 +380,7 @@ def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_00
     key_counts: dict[str, int] = {}
     for block in blocks:
         block.kind = _classify(block, page_script)
+        block.flags.add(block.kind)  # remember the context-free class
         key_counts[block.key] = key_counts.get(block.key, 0) + 1
     for block in blocks:
         if key_counts[block.key] > 1 and block.kind in ("short", "near"):
@@ -376,12 +389,16 @@ def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_00
     span = _main_cluster(blocks)
     fallback = span is None
     if fallback:
-        # No sentence-like line at all (a bare headline, a list): keep what is not clearly junk.
+        # No sentence-like line at all (a bare headline): keep the heading-like lines, nothing shorter.
         for block in blocks:
-            if not block.flags & {"caption", "weather", "link", "menu", "date", "no_letters", "other_script"}:
+            if (
+                "near" in block.flags
+                and "repeated" not in block.flags
+                and len(_WORD_RE.findall(block.text)) >= 5
+            ):
                 block.kind = "good"
         span = _main_cluster(blocks)
-    body_start = span[0] if span else len(blocks)
+    body_start = span[0] if span else 0  # no body: no headline either
 
     # Headline: detected above the body, or the producer's; first occurrence kept, the others dropped.
     title: str | None = None
@@ -390,7 +407,7 @@ def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_00
         title = "".join(_display_line(raw.title, 0, len(raw.title))[0]) or None
         title_key = _key(title) if title else None
     else:
-        found = _detect_title(blocks, body_start if not fallback else len(blocks))
+        found = _detect_title(blocks, body_start)
         if found is not None:
             i, (s, e) = found
             title = blocks[i].text[s:e].strip()
@@ -448,7 +465,7 @@ def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_00
         candidates, text, raw.published_at, reference=raw.ingested_at
     )
     return CleanArticle(
-        article_id=raw.article_id,
+        article_id=_article_id(raw),
         url=raw.url,
         source=raw.source,
         title=title,
