@@ -289,6 +289,7 @@ def evaluate(identifier: LanguageIdentifier, rows: list[dict[str, Any]]) -> dict
             "accuracy": round(correct / len(items), 4) if items else 0.0,
         }
 
+    abstained = sum(1 for _, pred in results if pred == "und")
     confusions: Counter[str] = Counter(
         f"{row['lang']}->{pred}" for row, pred in results if pred != row["lang"]
     )
@@ -305,6 +306,9 @@ def evaluate(identifier: LanguageIdentifier, rows: list[dict[str, Any]]) -> dict
             for kind in sorted({r["kind"] for r in rows})
         },
         "confusions": dict(confusions.most_common()),
+        "abstained_und": abstained,
+        "min_chars": identifier.min_chars,
+        "threshold": identifier.threshold,
         "errors": [
             {"kind": row["kind"], "lang": row["lang"], "predicted": pred, "text": row["text"][:80]}
             for row, pred in results
@@ -326,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("eval", help="accuracy on the language-ID test set")
     ev.add_argument("--testset", type=Path, default=None, help="JSONL with text, lang, kind")
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
-    ev.add_argument("--threshold", type=float, default=0.80)
+    ev.add_argument(
+        "--threshold", type=float, default=0.80, help="fastText probability below which CLD2 is asked"
+    )
+    ev.add_argument("--min-chars", type=int, default=20, help="fewer letters than this give 'und'")
     ident = sub.add_parser("identify", help="identify the language of text given as arguments or on stdin")
     ident.add_argument("text", nargs="*")
     args = parser.parse_args(argv)
@@ -337,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     rows = load_testset(args.testset or default_testset())
-    report = evaluate(LanguageIdentifier(threshold=args.threshold), rows)
+    report = evaluate(LanguageIdentifier(threshold=args.threshold, min_chars=args.min_chars), rows)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
@@ -354,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         "confusions (gold->predicted):",
         ", ".join(f"{k}: {v}" for k, v in report["confusions"].items()) or "none",
     )
+    print(f"abstained ('und', fewer than {args.min_chars} letters): {report['abstained_und']}")
     print(f"{len(rows)} items in {report['seconds']} s")
     return 0
 
