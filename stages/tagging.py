@@ -1,0 +1,696 @@
+"""Event tagging: who did what to whom, where, when and how many — one ``Event`` per distinct event.
+
+Per sentence (``EntityTaggedArticle.sentences``, else ``stages.tokenize.sentence_spans``) the text is cut
+into clauses at connectors that start a new report ('كما', 'فيما', 'بينما', 'في حين', 'من جهة أخرى' …).
+In each clause the trigger lexicon (``stages.lexicon``) proposes ACLED/PLOVER types; context cues drop
+or weaken them (negation 'لم/نفى', intent/future 'تعتزم/ستبدأ', sport/economy/tech/health metaphors,
+cumulative tallies 'بلغت حصيلة … منذ'); the highest-priority surviving trigger names the sub-type. The
+clause's linked entities give actors (direction from markers like 'على يد' / 'على' / 'مواقع' and
+VSO order) and the location (most specific place in the clause, else sentence, paragraph, headline);
+``stages.numbers`` reads casualties per side; ``stages.timex`` dates the clause against the article.
+
+Cumulative tallies: a clause that reports a running total ('حصيلة' + 'منذ/خلال/حتى') yields no
+fatalities; when its only trigger is a casualty word it yields no event at all.
+
+``detect(text)`` is the same machinery without entities: the sentence classifier scored by
+``stages.eval_events``. A sentence is ASSAULT-positive iff a violent-family event is detected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
+from schemas.base import stable_id
+from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
+from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
+from stages.numbers import CasualtyMention, casualty_mentions
+from stages.stories import provisional_story
+from stages.timex import resolve_event_date
+
+EXTRACTOR_VERSION = "rules-2025.1"
+VIOLENT_TYPES = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
+PROTEST_TYPES = frozenset({"Protests", "Riots"})
+
+
+class CatalogueLike(Protocol):
+    """What the tagger needs from ``stages.linking.Catalogue``."""
+
+    def place(self, place_id: str) -> Any: ...
+
+    def actor(self, actor_id: str) -> Any: ...
+
+
+# ---------------------------------------------------------------- small word sets (matching form stems)
+
+_CLAUSE_START = frozenset({"كما", "فيما", "بينما"})
+_CLAUSE_PAIR = {
+    ("في", "حين"),
+    ("في", "غضون"),
+    ("من", "جهه"),
+    ("من", "جهته"),
+    ("من", "جهتها"),
+    ("من", "ناحيه"),
+}
+_ATTACKER_MARK = {("علي", "يد"), ("علي", "ايدي"), ("من", "قبل"), ("من", "جانب")}
+_ATTACKER_SINGLE = frozenset({"بيد", "نفذها", "نفذه", "شنها", "شنه", "تبنته", "تبنتها", "تبني"})
+_TARGET_SINGLE = frozenset(
+    {"علي", "ضد", "مواقع", "موقع", "مقر", "مقرات", "قاعده", "نقاط", "نقطه", "عناصر", "عنصر", "صفوف",
+     "تجمعات", "تجمع", "دوريه", "دوريات", "رتل", "ارتال", "معاقل", "معقل", "قافله", "قوافل", "مراكز",
+     "مركز", "حاجز", "حاجزي", "حواجز", "اليات", "اليه", "مقاتلي", "مسلحي", "جنود", "ثكنه", "مطار",
+     "مستودعات", "مخازن", "تحصينات", "استهداف", "باتجاه", "وحدات", "نحو"}
+)  # fmt: skip
+_SOURCE_WORDS = frozenset(
+    {"المرصد", "مرصد", "وكاله", "وكالة", "سانا", "رويترز", "مصادر", "مراسل", "ناشطون", "التلفزيون", "صحيفه",
+     "الاناضول", "المكتب", "الاعلامي", "موقع", "قناه", "بيان", "الوكاله"}
+)  # fmt: skip
+_REPORT_VERBS = frozenset(
+    {"اعلن", "اعلنت", "قال", "قالت", "افاد", "افادت", "ذكر", "ذكرت", "اكد", "اكدت", "وثق", "نقلت", "نقل",
+     "اشار", "اشارت", "بحسب", "حسب", "وفق", "وفقا", "اوضح", "اوضحت", "صرح", "كشف", "كشفت", "زعم", "زعمت",
+     "ادعي", "ادعت", "اتهم", "اتهمت", "اعتبرت", "اعتبر", "حمل", "حملت"}
+)  # fmt: skip
+_CIVILIAN_WORDS = frozenset(
+    {"مدني", "مدنيين", "مدنيون", "مدنيا", "مواطن", "مواطنين", "مواطنا", "مواطنون", "اطفال", "طفل", "طفلا",
+     "طفلان", "طفلين", "نساء", "امراه", "سيده", "المارة", "الماره", "مصلين", "طلاب", "طالب", "زوار", "اهالي",
+     "سكان", "عمال", "صحفي", "صحافي", "صحفيا", "مدرس", "مزارع", "سائق", "نازحين", "لاجئين", "مسعف", "مسعفين",
+     "اشخاص", "شخص", "شخصا"}
+)  # fmt: skip
+_COMBATANT_WORDS = frozenset(
+    {"عنصر", "عناصر", "عنصرا", "جندي", "جنود", "جنديا", "جنديين", "مقاتل", "مقاتلين", "مقاتلا", "مسلح",
+     "مسلحين", "مسلحون", "ضابط", "ضباط", "الشرطه", "شرطي", "عسكري", "عسكريين", "مجندين", "حراس", "قوات",
+     "الجيش", "ميليشيات", "ميليشيا", "التنظيم", "الفصائل", "متمردا", "متمردين", "المتمردين", "قائد", "قيادي"}
+)  # fmt: skip
+_AERIAL_WORDS = frozenset(
+    {"طائره", "طائرات", "الطيران", "طيران", "جوي", "جويه", "مروحيات", "مروحيه", "مقاتلات", "الحربي", "حربيه"}
+)
+_INTERVENTION = frozenset(
+    {"فرقت", "تفريق", "لتفريق", "فرق", "قمع", "قمعت", "المسيل", "المطاطي", "خراطيم", "هراوات"}
+)
+_EXCESSIVE = (("الرصاص", "الحي"), ("بالرصاص", "الحي"))
+_PROTEST_OBJECT = frozenset(
+    {"احتجاجا", "تنديدا", "استنكارا", "رفضا", "احتجاج", "ادانه", "تندد", "منددين", "ضد"}
+)
+_SITE_PRECISION = {"site": 1, "subdistrict": 1, "district": 2, "governorate": 3, "country": 3}
+_AREA_WORDS = frozenset(
+    {"ريف", "بادية", "باديه", "محيط", "اطراف", "ضواحي", "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي"}
+)
+_YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_PARA_RE = re.compile(r"\n\s*\n")
+_VERB_PREFIX = ("ي", "ت")
+
+
+@dataclass
+class Detection:
+    """One event candidate in a clause of a text (offsets into that text)."""
+
+    start: int
+    end: int
+    trigger: TriggerMatch
+    event_type: str
+    sub_event_type: str
+    plover_type: str
+    plover_mode: str | None
+    family: str
+    confidence: float
+    casualties: list[CasualtyMention] = field(default_factory=list)
+    cumulative: bool = False
+    notes: list[str] = field(default_factory=list)
+    tok_lo: int = 0
+    tok_hi: int = 0
+
+
+# ---------------------------------------------------------------- clause detection (no entities)
+
+
+def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
+    """Token ranges of the clauses of one sentence."""
+    cuts = [0]
+    for i in range(1, len(toks)):
+        form = toks[i].form
+        bare = form[1:] if form[:1] == "و" and len(form) > 3 else form
+        gap = text[toks[i - 1].end : toks[i].start]
+        if (
+            bare in _CLAUSE_START
+            or (i + 1 < len(toks) and (bare, toks[i + 1].form) in _CLAUSE_PAIR)
+            or "؛" in gap
+        ) and i - cuts[-1] >= 3:
+            cuts.append(i)
+    cuts.append(len(toks))
+    return [(cuts[k], cuts[k + 1]) for k in range(len(cuts) - 1) if cuts[k + 1] > cuts[k]]
+
+
+def _any_stem(toks: list[WordToken], lo: int, hi: int, wanted: frozenset[str]) -> bool:
+    return any(s in wanted for t in toks[max(lo, 0) : min(hi, len(toks))] for s in t.stems)
+
+
+def _has_pair(
+    toks: list[WordToken], lo: int, hi: int, pairs: tuple[tuple[str, str], ...] | set[tuple[str, str]]
+) -> bool:
+    for k in range(max(lo, 0), min(hi, len(toks)) - 1):
+        for a, b in pairs:
+            if a in toks[k].stems and b in toks[k + 1].stems:
+                return True
+    return False
+
+
+class _ClauseJudge:
+    """Suppression and weighting of triggers inside one clause."""
+
+    def __init__(
+        self, lex: Lexicon, text: str, toks: list[WordToken], lo: int, hi: int, anchor_year: int | None
+    ):
+        self.lex, self.text, self.toks, self.lo, self.hi = lex, text, toks, lo, hi
+        self.anchor_year = anchor_year
+        self.metaphor = any(
+            lex.has_cue(c, toks, 0, len(toks)) is not None
+            for c in ("sport", "economy", "tech", "health", "culture")
+        )
+        self.denied = lex.has_cue("denial", toks, 0, hi) is not None
+
+    def suppressed(self, m: TriggerMatch) -> str | None:
+        """Why a trigger does not report an event here (None when it does)."""
+        lex, toks = self.lex, self.toks
+        if self.denied:
+            return "denied"
+        if m.spec.metaphor_prone and self.metaphor:
+            return "metaphor"
+        neg = lex.has_cue("negation_before", toks, m.tok_start - 3, m.tok_start)
+        # 'دون' negates only what follows it directly ('دون وقوع' negates the casualties, not the attack)
+        if neg is not None and (toks[neg].form not in ("دون", "بدون") or neg == m.tok_start - 1):
+            return "negated"
+        if lex.has_cue("intent", toks, max(self.lo, m.tok_start - 8), m.tok_start) is not None:
+            return "intent"
+        for k in range(max(self.lo, m.tok_start - 3), m.tok_start):
+            if (
+                toks[k].form == "قد"
+                and k + 1 < len(toks)
+                and toks[k + 1].form[:1] in ("ي", "ت")
+                and not toks[k + 1].form.startswith("تم")
+            ):
+                return "hypothetical"
+        if m.spec.requires_any and not _any_stem(toks, self.lo, self.hi, m.spec.requires_any):
+            return "missing_context"
+        return None
+
+    def penalty(self) -> tuple[float, list[str]]:
+        """Confidence deductions that do not suppress: generic statements, history, questions."""
+        pen, notes = 0.0, []
+        if self.lex.has_cue("generic", self.toks, self.lo, self.hi) is not None:
+            pen += 0.15
+            notes.append("generic")
+        clause_text = (
+            self.text[self.toks[self.lo].start : self.toks[self.hi - 1].end] if self.hi > self.lo else ""
+        )
+        years = [int(y) for y in _YEAR_RE.findall(clause_text)]
+        if self.anchor_year and years and max(years) <= self.anchor_year - 2:
+            pen += 0.2
+            notes.append("historical")
+        if "؟" in clause_text or "?" in clause_text:
+            pen += 0.2
+            notes.append("question")
+        return pen, notes
+
+    def cumulative(self) -> bool:
+        return (
+            self.lex.has_cue("tally", self.toks, self.lo, self.hi) is not None
+            and self.lex.has_cue("tally_period", self.toks, self.lo, self.hi) is not None
+        )
+
+
+def _is_verbal(form: str) -> bool:
+    """Finite-verb look of a trigger word (present prefix, or perfect -ت/-وا), for VSO role order."""
+    return form.startswith(_VERB_PREFIX) or (form.endswith(("ت", "وا")) and not form.endswith("ات"))
+
+
+def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken], lo: int, hi: int,
+            cas: list[CasualtyMention]) -> tuple[str, str, str, str | None]:  # fmt: skip
+    """Final (event_type, sub_event_type, plover, mode) for a clause from its best trigger and context."""
+    spec = best.spec
+    etype, sub, plover, mode = spec.event_type, spec.sub_event_type, spec.plover, spec.mode
+    ids = {m.spec.id for m in alive}
+    if spec.family in ("protest", "riot") or "protest" in ids:
+        if "riot" in ids and ("protest" in ids or "protest_weak" in ids):
+            return "Riots", "Violent demonstration", "PROTEST", "riot"
+        if spec.family == "riot":
+            return "Riots", "Violent demonstration", "PROTEST", "riot"
+        killed = any(c.kind == "killed" and (c.count.exact or c.count.min or 0) > 0 for c in cas)
+        if _has_pair(toks, lo, hi, _EXCESSIVE) or killed or "killing" in ids:
+            return "Protests", "Excessive force against protesters", "PROTEST", "demonstrate"
+        if _any_stem(toks, lo, hi, _INTERVENTION) or "arrest" in ids:
+            return "Protests", "Protest with intervention", "PROTEST", "demonstrate"
+        return "Protests", "Peaceful protest", "PROTEST", "demonstrate"
+    if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _AERIAL_WORDS):
+        return "Explosions/Remote violence", "Air/drone strike", "ASSAULT", "aerial"
+    if spec.id in ("attack", "killing", "assassination", "targeting"):
+        victims_civil = any(
+            c.side_surface
+            and any(w in _CIVILIAN_WORDS for w in (s for t in words(c.side_surface) for s in t.stems))
+            for c in cas
+        ) or _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), _CIVILIAN_WORDS)
+        combatants = _any_stem(toks, lo, hi, _COMBATANT_WORDS)
+        if spec.id == "killing":
+            if combatants and not victims_civil:
+                return "Battles", "Armed clash", "FIGHT", "clash"
+            return "Violence against civilians", "Attack", "ASSAULT", "kill"
+        if spec.id == "attack" and victims_civil and not combatants:
+            return "Violence against civilians", "Attack", "ASSAULT", "attack"
+    return etype, sub, plover, mode
+
+
+def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None = None) -> list[Detection]:
+    """Event candidates in one sentence (or short text), one per clause with a surviving trigger."""
+    lex = lexicon or load_lexicon()
+    toks = words(text)
+    if not toks:
+        return []
+    matches = lex.find(text, toks)
+    out: list[Detection] = []
+    for lo, hi in _clauses(text, toks):
+        clause_matches = [m for m in matches if lo <= m.tok_start < hi]
+        if not clause_matches:
+            continue
+        judge = _ClauseJudge(lex, text, toks, lo, hi, anchor_year)
+        alive: list[TriggerMatch] = []
+        notes: list[str] = []
+        for m in clause_matches:
+            why = judge.suppressed(m)
+            if why is None:
+                alive.append(m)
+            else:
+                notes.append(f"{m.spec.id}:{why}")
+        # a violent word that is only the object of a protest ('احتجاجا على القصف') is not a second event
+        if any(m.spec.family == "protest" and m.spec.strength >= 0.7 for m in alive):
+            alive = [
+                m
+                for m in alive
+                if m.spec.family != "violent"
+                or not _any_stem(toks, m.tok_start - 3, m.tok_start, _PROTEST_OBJECT)
+            ]
+        if not alive:
+            continue
+        start, end = toks[lo].start, toks[hi - 1].end
+        clause_text = text[start:end]
+        cas = [
+            CasualtyMention(**{**c.__dict__, "start": c.start + start, "end": c.end + start,
+                               "side_start": None if c.side_start is None else c.side_start + start,
+                               "side_end": None if c.side_end is None else c.side_end + start})
+            for c in casualty_mentions(clause_text)
+        ]  # fmt: skip
+        cumulative = judge.cumulative()
+        if cumulative:
+            alive = [m for m in alive if m.spec.id != "killing"]
+            notes.append("cumulative")
+            if not alive:
+                continue
+        best = max(alive, key=lambda m: (m.spec.priority, m.spec.strength))
+        etype, sub, plover, mode = _refine(best, alive, toks, lo, hi, cas)
+        conf = best.spec.strength
+        families = {m.spec.id for m in alive if m.spec.family == best.spec.family}
+        conf += 0.05 * min(2, len(families) - 1)
+        if any((c.count.exact or c.count.min or 0) > 0 for c in cas) and not cumulative:
+            conf += 0.1
+        pen, pen_notes = judge.penalty()
+        conf -= pen + (0.2 if cumulative else 0.0)
+        out.append(
+            Detection(
+                start=start,
+                end=end,
+                trigger=best,
+                event_type=etype,
+                sub_event_type=sub,
+                plover_type=plover,
+                plover_mode=mode,
+                family="violent"
+                if etype in VIOLENT_TYPES
+                else "protest"
+                if etype in PROTEST_TYPES
+                else "strategic",
+                confidence=max(0.0, min(1.0, conf)),
+                casualties=[] if cumulative else cas,
+                cumulative=cumulative,
+                notes=notes + pen_notes,
+                tok_lo=lo,
+                tok_hi=hi,
+            )
+        )
+    return _merge_casualty_only(out)
+
+
+def _merge_casualty_only(dets: list[Detection]) -> list[Detection]:
+    """'… مما أدى إلى مقتل …' after a violent clause belongs to that clause's event, not a new one."""
+    merged: list[Detection] = []
+    for d in dets:
+        prev = merged[-1] if merged else None
+        if prev is not None and d.trigger.spec.id == "killing" and prev.family == "violent":
+            prev.casualties.extend(d.casualties)
+            prev.end = d.end
+            prev.tok_hi = d.tok_hi
+            prev.confidence = min(1.0, max(prev.confidence, d.confidence) + (0.05 if d.casualties else 0.0))
+            continue
+        merged.append(d)
+    return merged
+
+
+def classify_sentence(text: str, *, anchor_year: int | None = None, threshold: float = 0.5) -> set[str]:
+    """Families ('violent', 'protest', 'strategic') the tagger would emit an event for in this text."""
+    return {d.family for d in detect(text, anchor_year=anchor_year) if d.confidence >= threshold}
+
+
+# ---------------------------------------------------------------- the tagger
+
+
+def _count_sum(counts: list[Count]) -> Count:
+    """Total of several per-side counts (exact when all are exact; else min/max sums)."""
+    if all(c.exact is not None for c in counts):
+        total = sum(c.exact or 0 for c in counts)
+        return Count(min=total, max=total, exact=total, approximate=any(c.approximate for c in counts),
+                     text=" + ".join(c.text or "" for c in counts))  # fmt: skip
+    mins = [c.min if c.min is not None else (c.exact or 0) for c in counts]
+    maxs = [c.max if c.max is not None else c.exact for c in counts]
+    return Count(
+        min=sum(m or 0 for m in mins),
+        max=sum(m for m in maxs if m is not None) if all(m is not None for m in maxs) else None,
+        approximate=True,
+        text=" + ".join(c.text or "" for c in counts),
+    )
+
+
+class EventTagger:
+    """Rules over linked entities → ACLED-typed events (see the module docstring for the method)."""
+
+    def __init__(
+        self,
+        catalogue: CatalogueLike | None = None,
+        *,
+        version: str = EXTRACTOR_VERSION,
+        min_confidence: float = 0.5,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.version = version
+        self.min_confidence = min_confidence
+        self.lexicon = lexicon or load_lexicon()
+
+    # -- catalogue helpers
+    def _place(self, place_id: str | None) -> Any:
+        if not place_id or self.catalogue is None:
+            return None
+        try:
+            return self.catalogue.place(place_id)
+        except (KeyError, LookupError):
+            return None
+
+    def _actor(self, actor_id: str | None) -> Any:
+        if not actor_id or self.catalogue is None:
+            return None
+        try:
+            return self.catalogue.actor(actor_id)
+        except (KeyError, LookupError):
+            return None
+
+    # -- main entry
+    def tag(self, article: EntityTaggedArticle) -> list[Event]:
+        """All distinct events of one article (possibly none)."""
+        clean = article.article
+        text = clean.text
+        spans = article.sentences or _sentence_spans(text)
+        anchor = clean.published_at or clean.ingested_at
+        paragraphs = [0] + [m.end() for m in _PARA_RE.finditer(text)]
+        events: list[Event] = []
+        seen: dict[tuple[Any, ...], Event] = {}
+        seen_text: set[str] = set()
+        for si, span in enumerate(spans):
+            sentence = text[span.start : span.end]
+            if not sentence.strip():
+                continue
+            for det in detect(sentence, anchor_year=anchor.year, lexicon=self.lexicon):
+                c_start, c_end = span.start + det.start, span.start + det.end
+                ents = [e for e in article.entities if c_start <= e.start and e.end <= c_end]
+                sent_ents = [e for e in article.entities if span.start <= e.start and e.end <= span.end]
+                conf = det.confidence
+                actor1, actor2 = self._actors(det, text, span, ents)
+                location = self._location(article, spans, si, paragraphs, ents, sent_ents, text)
+                if actor1 is not None or actor2 is not None:
+                    conf += 0.05
+                if location is not None:
+                    conf += 0.05
+                conf = min(1.0, conf)
+                if conf < self.min_confidence:
+                    continue
+                clause_text = text[c_start:c_end]
+                key_text = " ".join(clause_text.split())
+                if key_text in seen_text:
+                    continue  # a repeated paragraph (page duplicated the story)
+                seen_text.add(key_text)
+                ev = self._event(article, det, span, c_start, c_end, actor1, actor2, location, conf, ents)
+                key = (
+                    ev.event_type,
+                    ev.sub_event_type,
+                    ev.location.place_id if ev.location else None,
+                    ev.actor1.actor_id if ev.actor1 else None,
+                    ev.actor2.actor_id if ev.actor2 else None,
+                    ev.event_date,
+                )
+                if key in seen and ev.location is not None:
+                    _fill_missing(seen[key], ev)
+                    continue
+                seen[key] = ev
+                events.append(ev)
+        return events
+
+    # -- parts
+    def _actors(
+        self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity]
+    ) -> tuple[ActorRef | None, ActorRef | None]:
+        """actor1 (attacker/first participant) and actor2 (target/second) from the clause's entities."""
+        sentence = text[span.start : span.end]
+        toks = words(sentence)
+        cands = [e for e in ents if e.link_kind == "actor" or (e.link_kind is None and e.label == "ORG")]
+        trig_start = span.start + det.trigger.start
+        attackers: list[tuple[Entity, str]] = []
+        targets: list[tuple[Entity, str]] = []
+        unmarked_before: list[Entity] = []
+        unmarked_after: list[Entity] = []
+        for e in cands:
+            rec = self._actor(e.link_id)
+            kind = str(getattr(rec, "kind", "") or "")
+            ent_words = words(e.text)
+            if kind in ("media", "monitor", "source", "ngo") or (
+                ent_words and ent_words[0].form in _SOURCE_WORDS
+            ):
+                continue
+            k = next((i for i, t in enumerate(toks) if span.start + t.start >= e.start), None)
+            if k is None:
+                continue
+            prev1 = toks[k - 1].stems if k >= 1 else ()
+            prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
+            if k >= 1 and toks[k - 1].form in _REPORT_VERBS:
+                continue  # 'أعلن التحالف …' — the reporter is not necessarily a participant
+            if prev2 in _ATTACKER_MARK or any(s in _ATTACKER_SINGLE for s in prev1):
+                attackers.append((e, "attacker"))
+            elif any(s in _TARGET_SINGLE for s in prev1) or (
+                k >= 2 and toks[k - 2].form in ("علي", "ضد") and e.start > trig_start
+            ):
+                targets.append((e, "target"))
+            elif e.start < trig_start:
+                unmarked_before.append(e)
+            else:
+                unmarked_after.append(e)
+        spec_id = det.trigger.spec.id
+        patient_first = spec_id in (
+            "killing",
+            "assassination",
+            "abduction",
+            "arrest",
+            "sexual",
+            "targeting",
+        ) and not _is_verbal(det.trigger.surface and words(det.trigger.surface)[0].form)
+        a1: Entity | None = attackers[0][0] if attackers else None
+        a2: Entity | None = targets[0][0] if targets else None
+        if a1 is None and unmarked_before:
+            a1 = unmarked_before[-1]
+        rest = [e for e in unmarked_after if e is not a1 and e is not a2]
+        if patient_first:
+            if a2 is None and rest:
+                a2 = rest.pop(0)
+        else:
+            if a1 is None and rest:
+                a1 = rest.pop(0)
+            if a2 is None and rest:
+                a2 = rest.pop(0)
+        if a2 is None and a1 is not None and len(unmarked_before) >= 2:
+            a2 = next((e for e in unmarked_before if e is not a1 and e.link_id != a1.link_id), None)
+        participant = (
+            det.event_type == "Battles"
+            and det.sub_event_type == "Armed clash"
+            and not attackers
+            and not targets
+        )
+        ref1 = self._actor_ref(a1, "participant" if participant else "attacker") if a1 else None
+        ref2 = self._actor_ref(a2, "participant" if participant else "target") if a2 else None
+        if ref1 is not None and ref2 is not None and ref1.actor_id and ref1.actor_id == ref2.actor_id:
+            ref2 = None
+        if det.family == "protest":
+            protesters = ActorRef(
+                name="Protesters", surface=det.trigger.surface, inter_code="protesters", role="participant"
+            )
+            if ref1 is None:
+                return protesters, ref2
+            return protesters, ActorRef(**{**ref1.model_dump(), "role": "participant"})
+        if ref2 is None and det.event_type == "Violence against civilians":
+            ref2 = ActorRef(
+                name="Civilians", surface=det.trigger.surface, inter_code="civilians", role="target"
+            )
+        return ref1, ref2
+
+    def _actor_ref(self, e: Entity, role: str) -> ActorRef:
+        rec = self._actor(e.link_id) if e.link_kind == "actor" else None
+        inter = getattr(rec, "inter_code", None)
+        allowed = {"state_forces", "rebels", "political_militia", "identity_militia", "rioters", "protesters",
+                   "civilians", "external_forces", "other"}  # fmt: skip
+        return ActorRef(
+            actor_id=e.link_id if e.link_kind == "actor" else None,
+            name=(getattr(rec, "name_en", None) or e.link_name or e.text),
+            surface=e.text,
+            inter_code=inter if inter in allowed else None,
+            role=role,  # type: ignore[arg-type]
+        )
+
+    def _location(self, article: EntityTaggedArticle, spans: list[SentenceSpan], si: int, paragraphs: list[int],
+                  ents: list[Entity], sent_ents: list[Entity], text: str) -> Location | None:  # fmt: skip
+        """Most specific linked place: clause, then sentence, then earlier in the paragraph, then headline."""
+        span = spans[si]
+        para_start = max((p for p in paragraphs if p <= span.start), default=0)
+        earlier = [e for e in article.entities if para_start <= e.start < span.start]
+        title_places = [e for e in article.entities if e.end <= (spans[0].end if spans else 0)]
+        for pool in (ents, sent_ents, list(reversed(earlier)), title_places):
+            places = [e for e in pool if e.link_kind == "place" and e.link_id]
+            if places:
+                best = min(places, key=lambda e: self._precision(e, text))
+                return self._location_of(best, text)
+        return None
+
+    def _precision(self, e: Entity, text: str) -> int:
+        rec = self._place(e.link_id)
+        kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "governorate")
+        prec = _SITE_PRECISION.get(kind, 3)
+        before = words(text[max(0, e.start - 12) : e.start])
+        if before and any(s in _AREA_WORDS for s in before[-1].stems):
+            prec = max(prec, 2)
+        return prec
+
+    def _location_of(self, e: Entity, text: str) -> Location:
+        rec = self._place(e.link_id)
+        kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "")
+        country = "Syria"
+        if kind == "country":
+            country = getattr(rec, "name_en", None) or e.link_name or e.text
+        return Location(
+            place_id=e.link_id,
+            surface=e.text,
+            name_ar=getattr(rec, "name_ar", None),
+            name_en=getattr(rec, "name_en", None) or e.link_name,
+            admin1=getattr(rec, "admin1_en", None),
+            admin2=getattr(rec, "admin2_en", None),
+            country=country,
+            lat=getattr(rec, "lat", None),
+            lon=getattr(rec, "lon", None),
+            pcode=getattr(rec, "pcode", None),
+            geo_precision=self._precision(e, text),  # type: ignore[arg-type]
+        )
+
+    def _sides(
+        self, det: Detection, kind: str, ents: list[Entity], base: int
+    ) -> tuple[Count | None, list[SideCount]]:
+        """Total and per-side counts of one kind; subsets ('بينهم …') never add to the total."""
+        mentions = [c for c in det.casualties if (c.kind == kind or kind in c.extra_kinds) and not c.subset]
+        if not mentions:
+            return None, []
+        sides: list[SideCount] = []
+        for c in mentions:
+            if c.side_surface is None:
+                continue
+            s0, s1 = base + (c.side_start or 0), base + (c.side_end or 0)
+            actor = next((e for e in ents if e.link_kind == "actor" and e.start < s1 and e.end > s0), None)
+            sides.append(
+                SideCount(actor_id=actor.link_id if actor else None, surface=c.side_surface, count=c.count)
+            )
+        counts = [c.count for c in mentions]
+        total = counts[0] if len(counts) == 1 else _count_sum(counts)
+        if any(kind in c.extra_kinds or (c.extra_kinds and c.kind == kind) for c in mentions):
+            # 'مقتل وجرح العشرات': one figure for killed and wounded together — a range, not an exact count
+            total = Count(
+                min=1 if (total.min or 0) > 0 else 0, max=total.max, approximate=True, text=total.text
+            )
+        return total, sides if len(sides) >= 2 else []
+
+    def _event(self, article: EntityTaggedArticle, det: Detection, span: SentenceSpan, c_start: int, c_end: int,
+               actor1: ActorRef | None, actor2: ActorRef | None, location: Location | None, conf: float,
+               ents: list[Entity]) -> Event:  # fmt: skip
+        clean = article.article
+        text = clean.text
+        clause = text[c_start:c_end]
+        sentence = text[span.start : span.end]
+        ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at)
+        if basis != "text":
+            ev_date, precision, basis, _ = resolve_event_date(sentence, clean.published_at, clean.ingested_at)
+        # casualty offsets are relative to the sentence passed to detect()
+        fatalities, fat_sides = self._sides(det, "killed", ents, span.start)
+        injured, inj_sides = self._sides(det, "injured", ents, span.start)
+        captured, _ = self._sides(det, "captured", ents, span.start)
+        raw = clean.raw_span(c_start, c_end)
+        event_id = stable_id("ev", clean.article_id, c_start, c_end, det.event_type, det.sub_event_type)
+        ev = Event(
+            event_id=event_id,
+            article_id=clean.article_id,
+            story_id="pending",
+            story_status="new",
+            event_type=det.event_type,  # type: ignore[arg-type]
+            sub_event_type=det.sub_event_type,  # type: ignore[arg-type]
+            plover_type=det.plover_type,
+            plover_mode=det.plover_mode,
+            actor1=actor1,
+            actor2=actor2,
+            location=location,
+            fatalities=fatalities,
+            injured=injured,
+            captured=captured,
+            fatalities_by_side=fat_sides,
+            injured_by_side=inj_sides,
+            event_date=ev_date,
+            time_precision=precision,
+            date_basis=basis,
+            evidence=Evidence(
+                sentence=clause,
+                clean_start=c_start,
+                clean_end=c_end,
+                raw_start=raw[0] if raw else None,
+                raw_end=raw[1] if raw else None,
+                trigger=det.trigger.surface,
+            ),
+            confidence=round(conf, 3),
+            extractor_version=self.version,
+            source=clean.source,
+            url=clean.url,
+            published_at=clean.published_at,
+            ingested_at=clean.ingested_at,
+        )
+        story_id, status = provisional_story(ev)
+        ev.story_id, ev.story_status = story_id, status  # type: ignore[assignment]
+        return ev
+
+
+def _fill_missing(kept: Event, dup: Event) -> None:
+    """Merge a duplicate mention into the kept event: counts and actors the first mention lacked."""
+    for name in ("fatalities", "injured", "captured", "actor1", "actor2"):
+        if getattr(kept, name) is None and getattr(dup, name) is not None:
+            setattr(kept, name, getattr(dup, name))
+    kept.confidence = max(kept.confidence, dup.confidence)
+
+
+def _sentence_spans(text: str) -> list[SentenceSpan]:
+    from stages.tokenize import sentence_spans
+
+    return sentence_spans(text)
