@@ -117,6 +117,7 @@ class Detection:
     casualties: list[CasualtyMention] = field(default_factory=list)
     cumulative: bool = False
     notes: list[str] = field(default_factory=list)
+    evidence: int = 0
     tok_lo: int = 0
     tok_hi: int = 0
 
@@ -313,6 +314,11 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
             conf += 0.1
         pen, pen_notes = judge.penalty()
         conf -= pen + (0.2 if cumulative else 0.0)
+        evidence = _evidence(toks, lo, hi, best, cas, bool(pen_notes))
+        if evidence < 2:
+            # a bare mention ('الهجوم', 'عمليات انتحارية') names an attack without reporting one
+            conf -= 0.3 if evidence == 1 else 0.45
+            pen_notes.append(f"weak_occurrence:{evidence}")
         out.append(
             Detection(
                 start=start,
@@ -330,12 +336,45 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
                 confidence=max(0.0, min(1.0, conf)),
                 casualties=[] if cumulative else cas,
                 cumulative=cumulative,
+                evidence=evidence,
                 notes=notes + pen_notes,
                 tok_lo=lo,
                 tok_hi=hi,
             )
         )
     return _merge_casualty_only(out)
+
+
+_EVENT_VERBS = frozenset(
+    {"وقع", "وقعت", "نفذ", "نفذت", "نفذه", "نفذوا", "شن", "شنت", "شنوا", "اسفر", "اسفرت", "ادي", "ادت",
+     "سقط", "سقطت", "انفجرت", "انفجر", "تعرض", "تعرضت", "تعرضوا", "اندلعت", "دارت", "تجددت", "اوقع", "اوقعت",
+     "خلف", "خلفت", "قضي", "قضوا", "لقي", "لقوا", "نجا", "نجت", "استهدف", "استهدفت", "فجر", "اطلق", "اطلقت",
+     "اطلقوا", "هاجم", "هاجمت", "هاجموا", "اقتحم", "اقتحمت", "اقتحموا", "قصفت", "قصفوا", "خرج", "خرجوا",
+     "تجمع", "تجمعوا", "احتشد", "احتشدوا", "تظاهر", "تظاهروا", "نظم", "نظموا", "نظمت", "رفع", "رفعوا",
+     "رددوا", "اغلقوا", "قطعوا", "احرقوا", "نزل", "نزلوا", "جرت", "شهدت", "شهد", "تمكنت", "تمكن"}
+)  # fmt: skip
+_TIME_WORDS = frozenset(
+    {"امس", "اليوم", "الليله", "صباح", "مساء", "ظهر", "فجر", "ليل", "الاثنين", "الثلاثاء", "الاربعاء",
+     "الخميس", "الجمعه", "السبت", "الاحد", "البارحه"}
+)  # fmt: skip
+
+
+def _evidence(toks: list[WordToken], lo: int, hi: int, best: TriggerMatch, cas: list[CasualtyMention],
+              penalised: bool) -> int:  # fmt: skip
+    """How strongly the clause reports something *happening* rather than naming it.
+
+    Casualty figures count 2; a time anchor, a finite event verb and a verbal trigger 1 each; a definite
+    noun trigger ('الهجوم') and a historical/generic/question clause take 1 and 2 away. The tagger adds
+    1 for a linked place and 1 for a linked actor in the clause; below 2 the confidence is cut.
+    """
+    score = 2 if any((c.count.exact or c.count.min or 0) > 0 for c in cas) else 0
+    score += int(_any_stem(toks, lo, hi, _TIME_WORDS)) + int(_any_stem(toks, lo, hi, _EVENT_VERBS))
+    form = toks[best.tok_start].form
+    score += int(_is_verbal(form))
+    bare = form[1:] if form[:1] in ("و", "ف") else form
+    score -= int(bare.startswith(("ال", "لل", "بال")))
+    score -= 2 if penalised else 0
+    return score
 
 
 def _merge_casualty_only(dets: list[Detection]) -> list[Detection]:
@@ -432,10 +471,14 @@ class EventTagger:
                 conf = det.confidence
                 actor1, actor2 = self._actors(det, text, span, ents)
                 location = self._location(article, spans, si, paragraphs, ents, sent_ents, text)
-                if actor1 is not None or actor2 is not None:
-                    conf += 0.05
-                if location is not None:
-                    conf += 0.05
+                # a linked actor / place in the clause is further evidence of a concrete occurrence
+                has_actor = any(e.link_kind == "actor" for e in ents)
+                has_place = any(e.link_kind == "place" for e in ents)
+                if det.evidence < 2:
+                    conf += {0: 0.45, 1: 0.3}.get(det.evidence, 0.45) * min(
+                        1.0, 0.5 * (has_actor + has_place)
+                    )
+                conf += 0.05 * (has_actor + has_place)
                 conf = min(1.0, conf)
                 if conf < self.min_confidence:
                     continue

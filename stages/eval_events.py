@@ -1,0 +1,243 @@
+"""``raqib eval events``: score the event tagger's sentence classifier, and sanity-check it on real news.
+
+Scored task (``DIR``, default ../shared/data/events): for every *.jsonl file with the fields id,
+event_type (ASSAULT|PROTEST), label, text — positive = label 'yes', negative = 'easy no'/'difficult no',
+'ambiguous' left out — is this sentence an ASSAULT (the tagger emits a Battles / Explosions-Remote
+violence / Violence-against-civilians event) or a PROTEST (a Protests or Riots event)? Nothing is fitted
+on these files: the classifier is the hand-written lexicon + rules of ``stages.tagging.detect``, so the
+figures are plain dev-set figures (the lexicon was written while reading this dev split, so treat them
+as optimistic for unseen text).
+
+Without ``--json`` it also runs clean → catalogue linking (gazetteer/actor string matching, no Stanza,
+for speed) → tag over ../shared/data/news/saudinewsnet_syria_sample.jsonl and prints the event-type
+distribution and the number of articles with no event, and the false-positive rate on the
+non-conflict texts in ``stages/data/nonconflict/`` (an article counts as a false positive when any
+event is emitted for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stages.tagging import classify_sentence
+
+NONCONFLICT_DIR = Path(__file__).resolve().parent / "data" / "nonconflict"
+_ID_DATE = re.compile(r"_(\d{4})(\d{2})(\d{2})")
+_TASK_FAMILY = {"ASSAULT": "violent", "PROTEST": "protest"}
+
+
+def _shared_dir() -> Path:
+    from streams.settings import Settings
+
+    return Settings().shared_dir
+
+
+def _anchor_year(item_id: str) -> int | None:
+    m = _ID_DATE.search(item_id)
+    return int(m.group(1)) if m else None
+
+
+def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Scored items per task ('assault', 'protest', …) from every *.jsonl in ``folder``."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            label = item.get("label")
+            if label == "yes":
+                item["gold"] = True
+            elif label in ("easy no", "difficult no"):
+                item["gold"] = False
+            else:
+                continue
+            groups.setdefault(str(item["event_type"]).lower(), []).append(item)
+    return groups
+
+
+def score(items: list[dict[str, Any]], family: str) -> dict[str, Any]:
+    """Precision / recall / F1 of 'the tagger emits a ``family`` event' against the gold labels."""
+    tp = fp = fn = tn = 0
+    errors: list[tuple[str, str]] = []
+    for item in items:
+        pred = family in classify_sentence(item["text"], anchor_year=_anchor_year(str(item.get("id", ""))))
+        if pred and item["gold"]:
+            tp += 1
+        elif pred:
+            fp += 1
+            errors.append(("FP", item["text"]))
+        elif item["gold"]:
+            fn += 1
+            errors.append(("FN", item["text"]))
+        else:
+            tn += 1
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "n": len(items),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "_errors": errors,
+    }
+
+
+def evaluate(folder: Path) -> dict[str, dict[str, Any]]:
+    """Scores per task found in ``folder`` (tasks other than ASSAULT/PROTEST are scored as 'violent')."""
+    out: dict[str, dict[str, Any]] = {}
+    for task, items in load_labelled(folder).items():
+        out[task] = score(items, _TASK_FAMILY.get(task.upper(), "violent"))
+    return out
+
+
+def load_nonconflict(folder: Path = NONCONFLICT_DIR) -> list[str]:
+    """The hand-written non-conflict articles: one per block (blank-line separated) in each .txt file."""
+    texts: list[str] = []
+    for path in sorted(folder.glob("*.txt")):
+        blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+        texts.extend(b.strip() for b in blocks if b.strip() and not b.lstrip().startswith("#"))
+    return texts
+
+
+def _pipeline() -> tuple[Any, Any]:
+    """clean → catalogue linking → tagging, without Stanza (linking's own string matching finds entities)."""
+    from stages.linking import Catalogue
+    from stages.tagging import EventTagger
+
+    catalogue = Catalogue.load() if hasattr(Catalogue, "load") else Catalogue()
+    return catalogue, EventTagger(catalogue)
+
+
+def tag_texts(texts: list[dict[str, Any]]) -> list[list[Any]]:
+    """Events per raw article dict (text, title, published_at, …) through the no-Stanza pipeline."""
+    from schemas.articles import EntityTaggedArticle, LanguageInfo, RawArticle
+    from stages.clean import clean_article
+    from stages.tokenize import sentence_spans
+
+    catalogue, tagger = _pipeline()
+    out: list[list[Any]] = []
+    for item in texts:
+        published = item.get("published_at")
+        raw = RawArticle(
+            id=item.get("id"),
+            url=item.get("url"),
+            source=item.get("source"),
+            title=item.get("title"),
+            text=item["text"],
+            published_at=datetime.fromisoformat(published).replace(tzinfo=UTC) if published else None,
+        )
+        clean = clean_article(raw)
+        entities = catalogue.find_mentions(clean.text)
+        tagged = EntityTaggedArticle(
+            article=clean,
+            language=LanguageInfo(lang="ar", script="Arab", confidence=1.0, method="assumed"),
+            sentences=sentence_spans(clean.text),
+            entities=entities,
+            ner_model="none (catalogue only)",
+        )
+        out.append(tagger.tag(catalogue.link(tagged)))
+    return out
+
+
+def news_report(path: Path) -> dict[str, Any]:
+    """Event-type distribution and no-event count over the real news sample."""
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = tag_texts(items)
+    dist: Counter[str] = Counter()
+    sub: Counter[str] = Counter()
+    for events in results:
+        for ev in events:
+            dist[ev.event_type] += 1
+            sub[f"{ev.event_type} / {ev.sub_event_type}"] += 1
+    return {
+        "articles": len(items),
+        "events": sum(len(r) for r in results),
+        "no_event_articles": sum(1 for r in results if not r),
+        "event_types": dict(dist.most_common()),
+        "sub_event_types": dict(sub.most_common()),
+    }
+
+
+def nonconflict_report(folder: Path = NONCONFLICT_DIR) -> dict[str, Any]:
+    """False-positive articles among the hand-written non-conflict texts."""
+    texts = load_nonconflict(folder)
+    now = datetime(2024, 5, 1, tzinfo=UTC).isoformat()
+    results = tag_texts([{"id": f"nc-{i}", "text": t, "published_at": now[:19]} for i, t in enumerate(texts)])
+    fps = [
+        (texts[i], [f"{e.event_type}/{e.sub_event_type}:{e.evidence.trigger}" for e in r])
+        for i, r in enumerate(results)
+        if r
+    ]
+    return {
+        "articles": len(texts),
+        "false_positive_articles": len(fps),
+        "rate": round(len(fps) / len(texts), 4) if texts else 0.0,
+        "_examples": fps,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="raqib eval events", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="folder of labelled *.jsonl (default ../shared/data/events)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the scores only")
+    parser.add_argument(
+        "--errors", type=int, default=0, help="also print up to N misclassified sentences per task"
+    )
+    args = parser.parse_args(argv)
+    folder = args.dir or _shared_dir() / "data" / "events"
+    if not folder.is_dir():
+        print(f"no such folder: {folder}", file=sys.stderr)
+        return 2
+    scores = evaluate(folder)
+    public = {task: {k: s[k] for k in ("precision", "recall", "f1", "n")} for task, s in scores.items()}
+    if args.json:
+        print(json.dumps(public))
+        return 0
+    print(f"Sentence classification on {folder}")
+    for task, s in scores.items():
+        print(
+            f"  {task:8s} P={s['precision']:.3f} R={s['recall']:.3f} F1={s['f1']:.3f} n={s['n']} "
+            f"(tp={s['tp']} fp={s['fp']} fn={s['fn']} tn={s['tn']})"
+        )
+        for kind, text in s["_errors"][: args.errors]:
+            print(f"    {kind} {text[:160]}")
+    news = _shared_dir() / "data" / "news" / "saudinewsnet_syria_sample.jsonl"
+    if news.is_file():
+        rep = news_report(news)
+        print(f"News sample {news.name}: {rep['articles']} articles, {rep['events']} events, "
+              f"{rep['no_event_articles']} articles with no event")  # fmt: skip
+        for etype, n in rep["event_types"].items():
+            print(f"  {etype:30s} {n}")
+        for st, n in rep["sub_event_types"].items():
+            print(f"    {st:60s} {n}")
+    nc = nonconflict_report()
+    print(
+        f"Non-conflict texts ({NONCONFLICT_DIR.name}/): {nc['false_positive_articles']} of {nc['articles']} "
+        f"articles with an event (rate {nc['rate']:.3f})"
+    )
+    for text, evs in nc["_examples"][: max(args.errors, 5)]:
+        print(f"    FP {evs} {text[:120]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
