@@ -168,6 +168,7 @@ class NerTagger:
         forward_charlm_file: str | None = None,
         backward_charlm_file: str | None = None,
         name: str | None = None,
+        dictionary: EntityDictionary | None = None,
     ) -> None:
         """Load the model; ``*_file`` are names inside ``model_dir`` (or absolute paths); None = auto-detect."""
         model_dir = Path(model_dir)
@@ -196,6 +197,7 @@ class NerTagger:
             Path(resources_dir) if resources_dir else Path.home() / ".cache" / "raqib" / "stanza"
         )
         self.last_batch_tokens = 0
+        self.dictionary = dictionary
         self.last_batch_seconds = 0.0
 
         started = time.perf_counter()
@@ -268,14 +270,38 @@ class NerTagger:
         flat_tags = self.tag_tokens(flat)
         self.last_batch_seconds = time.perf_counter() - started
         self.last_batch_tokens = sum(len(s) for s in flat)
+        layers: list[tuple[list[list[str]], Source]] = [(flat_tags, "ner")]
+        if self.dictionary is not None:
+            layers.append(([self.dictionary.apply(toks) for toks in flat], "catalogue"))
+        return build_tagged_articles(articles, per_article, layers, self.name)
 
-        results: list[EntityTaggedArticle] = []
-        pos = 0
-        for article, sents in zip(articles, per_article, strict=True):
-            clean = article.article
-            entities: list[Entity] = []
-            for sent in sents:
-                for first, last, etype in decode_tags(flat_tags[pos]):
+
+Source = Literal["ner", "catalogue"]
+
+
+def build_tagged_articles(
+    articles: Sequence[LanguageTaggedArticle],
+    per_article: Sequence[Sequence[Sequence[Token]]],
+    layers: Sequence[tuple[Sequence[Sequence[str]], Source]],
+    ner_model: str,
+) -> list[EntityTaggedArticle]:
+    """EntityTaggedArticles from per-sentence tags (flat over all articles' sentences, in order).
+
+    ``layers[0]`` is the model's tagging; each later layer (a second model, the entity dictionary) only
+    adds entities that overlap none already taken, so the model keeps precedence.
+    """
+    results: list[EntityTaggedArticle] = []
+    pos = 0
+    for article, sents in zip(articles, per_article, strict=True):
+        clean = article.article
+        entities: list[Entity] = []
+        for sent in sents:
+            taken: list[tuple[int, int]] = []
+            for tags, source in layers:
+                for first, last, etype in decode_tags(tags[pos]):
+                    if any(first <= b and a <= last for a, b in taken):
+                        continue
+                    taken.append((first, last))
                     start, end = sent[first].start, sent[last].end
                     raw = clean.raw_span(start, end)
                     entities.append(
@@ -286,18 +312,101 @@ class NerTagger:
                             end=end,
                             raw_start=raw[0] if raw else None,
                             raw_end=raw[1] if raw else None,
-                            source="ner",
+                            source=source,
                         )
                     )
-                pos += 1
-            results.append(
-                EntityTaggedArticle(
-                    article=clean,
-                    language=article.language,
-                    sentences=[SentenceSpan(start=s[0].start, end=s[-1].end) for s in sents],
-                    entities=entities,
-                    ner_model=self.name,
-                    token_count=sum(len(s) for s in sents),
-                )
+            pos += 1
+        entities.sort(key=lambda e: (e.start, e.end))
+        results.append(
+            EntityTaggedArticle(
+                article=clean,
+                language=article.language,
+                sentences=[SentenceSpan(start=s[0].start, end=s[-1].end) for s in sents],
+                entities=entities,
+                ner_model=ner_model,
+                token_count=sum(len(s) for s in sents),
             )
-        return results
+        )
+    return results
+
+
+class EntityDictionary:
+    """Entity strings that NER training data tags (almost) every time they occur → their label.
+
+    An augmentation layer (a classic NER technique): where the model left tokens O, a dictionary string
+    is tagged. Built only from training splits, and only from strings that are entities in at least
+    ``min_ratio`` of their occurrences, so common words that are sometimes names stay out.
+    """
+
+    def __init__(self, entries: dict[tuple[str, ...], str]) -> None:
+        self.entries = entries
+        self.max_len = max((len(k) for k in entries), default=0)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @classmethod
+    def from_splits(
+        cls, paths: Sequence[Path], min_count: int = 2, min_ratio: float = 0.6, min_purity: float = 0.8
+    ) -> EntityDictionary:
+        """Build from Stanza NER JSON files (lists of sentences of {"text", "ner"} tokens, BIO or BIOES)."""
+        from collections import Counter
+
+        from stages.normalize import matching_form
+
+        sentences: list[tuple[list[str], list[str]]] = []
+        for path in paths:
+            for sent in json.loads(Path(path).read_text(encoding="utf-8")):
+                sentences.append(([matching_form(t["text"]) for t in sent], [t["ner"] for t in sent]))
+        labels: dict[tuple[str, ...], Counter[str]] = {}
+        for forms, tags in sentences:
+            for first, last, etype in decode_tags(tags):
+                labels.setdefault(tuple(forms[first : last + 1]), Counter())[etype] += 1
+        max_len = max((len(k) for k in labels), default=0)
+        seen: Counter[tuple[str, ...]] = Counter()
+        for forms, _ in sentences:
+            for i in range(len(forms)):
+                for n in range(1, max_len + 1):
+                    key = tuple(forms[i : i + n])
+                    if len(key) < n:
+                        break
+                    if key in labels:
+                        seen[key] += 1
+        entries: dict[tuple[str, ...], str] = {}
+        for key, counts in labels.items():
+            total = sum(counts.values())
+            label, top = counts.most_common(1)[0]
+            if total >= min_count and total / max(seen[key], 1) >= min_ratio and top / total >= min_purity:
+                entries[key] = label
+        return cls(entries)
+
+    def apply(self, tokens: Sequence[str]) -> list[str]:
+        """BIOES tags for the dictionary strings found in ``tokens`` (longest first, left to right)."""
+        from stages.normalize import matching_form
+
+        forms = [matching_form(t) for t in tokens]
+        tags = ["O"] * len(forms)
+        i = 0
+        while i < len(forms):
+            hit: tuple[int, str] | None = None
+            for n in range(min(self.max_len, len(forms) - i), 0, -1):
+                key = tuple(forms[i : i + n])
+                label = self.entries.get(key)
+                if label is None and forms[i][:1] in ("و", "ب", "ل", "ف") and len(forms[i]) > 3:
+                    label = self.entries.get((forms[i][1:], *key[1:]))
+                if label is not None:
+                    hit = (n, label)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            n, label = hit
+            if n == 1:
+                tags[i] = f"S-{label}"
+            else:
+                tags[i] = f"B-{label}"
+                for k in range(i + 1, i + n - 1):
+                    tags[k] = f"I-{label}"
+                tags[i + n - 1] = f"E-{label}"
+            i += n
+        return tags
