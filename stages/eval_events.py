@@ -117,7 +117,9 @@ def _pipeline() -> tuple[Any, Any]:
     from stages.linking import Catalogue
     from stages.tagging import EventTagger
 
-    catalogue = Catalogue.load() if hasattr(Catalogue, "load") else Catalogue()
+    from streams.settings import Settings
+
+    catalogue = Catalogue.load(Settings().resolved_gazetteer_path)
     return catalogue, EventTagger(catalogue)
 
 

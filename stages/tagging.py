@@ -516,6 +516,7 @@ class EventTagger:
         targets: list[tuple[Entity, str]] = []
         unmarked_before: list[Entity] = []
         unmarked_after: list[Entity] = []
+        reporters: list[Entity] = []
         for e in cands:
             rec = self._actor(e.link_id)
             kind = str(getattr(rec, "kind", "") or "")
@@ -530,7 +531,10 @@ class EventTagger:
             prev1 = toks[k - 1].stems if k >= 1 else ()
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
             if k >= 1 and toks[k - 1].form in _REPORT_VERBS:
-                continue  # 'أعلن التحالف …' — the reporter is not necessarily a participant
+                # 'أعلن التحالف … أنه شن غارة': the reporter is the agent only when it speaks of itself
+                if _any_stem(toks, k, len(toks), frozenset({"انه", "انها", "انهم"})) and e.start < trig_start:
+                    reporters.append(e)
+                continue
             if prev2 in _ATTACKER_MARK or any(s in _ATTACKER_SINGLE for s in prev1):
                 attackers.append((e, "attacker"))
             elif any(s in _TARGET_SINGLE for s in prev1) or (
@@ -554,6 +558,8 @@ class EventTagger:
         a2: Entity | None = targets[0][0] if targets else None
         if a1 is None and unmarked_before:
             a1 = unmarked_before[-1]
+        if a1 is None and reporters:
+            a1 = reporters[0]
         rest = [e for e in unmarked_after if e is not a1 and e is not a2]
         if patient_first:
             if a2 is None and rest:
@@ -618,7 +624,7 @@ class EventTagger:
     def _precision(self, e: Entity, text: str) -> int:
         rec = self._place(e.link_id)
         kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "governorate")
-        prec = _SITE_PRECISION.get(kind, 3)
+        prec = int(getattr(rec, "geo_precision", 0) or _SITE_PRECISION.get(kind, 3))
         before = words(text[max(0, e.start - 12) : e.start])
         if before and any(s in _AREA_WORDS for s in before[-1].stems):
             prec = max(prec, 2)
@@ -660,6 +666,10 @@ class EventTagger:
             sides.append(
                 SideCount(actor_id=actor.link_id if actor else None, surface=c.side_surface, count=c.count)
             )
+        if any((c.count.max if c.count.max is not None else 1) > 0 for c in mentions):
+            mentions = [
+                c for c in mentions if (c.count.max if c.count.max is not None else 1) > 0
+            ]  # 'دون وقوع قتلى' beside a figure
         counts = [c.count for c in mentions]
         total = counts[0] if len(counts) == 1 else _count_sum(counts)
         if any(kind in c.extra_kinds or (c.extra_kinds and c.kind == kind) for c in mentions):
