@@ -377,11 +377,10 @@ class Catalogue:
                 if c.alias.rule == "family":
                     return self.root_actor(rec.id) in roots
                 return syria
-            if c.prefix in _PLACE_WORDS or c.prefix in _LEVEL_WORDS or span in ner_loc:
-                return True
             if c.alias.tier == "ambiguous" and isinstance(rec, PlaceRecord):
+                # A namesake elsewhere is as much a place as this one: only the region decides.
                 return (rec.admin1_id in admin1) if rec.admin1_id else syria
-            return False
+            return c.prefix in _PLACE_WORDS or c.prefix in _LEVEL_WORDS or span in ner_loc
 
         return self._greedy(tokens, cands, supported)
 
@@ -488,14 +487,30 @@ class Catalogue:
         taken: set[tuple[int, int]] = set()
         for ent in ner:
             overlapping = [k for k, m in enumerate(mentions) if m.start < ent.end and ent.start < m.end]
-            rec = self._link_span(ent.text)
+            used.update(overlapping)
+            # A catalogue name reaching beyond Stanza's span is the longer name ("قوات سوريا الديمقراطية"
+            # around Stanza's LOC "سوريا", "بريف دمشق" around "دمشق"): take the catalogue's span and label.
+            wider = [
+                k for k in overlapping if not (ent.start <= mentions[k].start and mentions[k].end <= ent.end)
+            ]
+            if wider:
+                m = mentions[max(wider, key=lambda k: mentions[k].end - mentions[k].start)]
+                if (m.start, m.end) not in taken:
+                    out.append(self._entity(text, m, "ner+catalogue", clean.raw_span(m.start, m.end)))
+                    taken.add((m.start, m.end))
+                continue
+            same = [
+                mentions[k]
+                for k in overlapping
+                if (mentions[k].start, mentions[k].end) == (ent.start, ent.end)
+            ]
+            # The scan saw the context ("مدينة دير الزور" → the town), so its reading of the same span wins.
+            rec = same[0].record if same else self._link_span(ent.text)
             if rec is not None:
-                used.update(overlapping)
-                label = _label_of(rec)
                 out.append(
                     ent.model_copy(
                         update={
-                            "label": label,
+                            "label": _label_of(rec),
                             "source": "ner+catalogue",
                             "link_kind": "place" if isinstance(rec, PlaceRecord) else "actor",
                             "link_id": rec.id,
@@ -506,19 +521,7 @@ class Catalogue:
                 )
                 taken.add((ent.start, ent.end))
                 continue
-            wider = [
-                k for k in overlapping if not (ent.start <= mentions[k].start and mentions[k].end <= ent.end)
-            ]
-            if wider:
-                k = max(wider, key=lambda k: mentions[k].end - mentions[k].start)
-                used.update(overlapping)
-                m = mentions[k]
-                if (m.start, m.end) not in taken:
-                    out.append(self._entity(text, m, "ner+catalogue", clean.raw_span(m.start, m.end)))
-                    taken.add((m.start, m.end))
-                continue
             # The catalogue names only a part of a longer Stanza entity ("جامعة دمشق"): Stanza's span wins.
-            used.update(overlapping)
             out.append(ent)
             taken.add((ent.start, ent.end))
         for k, m in enumerate(mentions):
