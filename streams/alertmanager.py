@@ -245,3 +245,8 @@ class AlertmanagerClient:
             metrics.ALERTMANAGER_RETRIES.inc()
             await asyncio.sleep(delay)
         return "failed"
+
+
+def client_from_settings(url: str | None, queue_size: int = 1000) -> AlertmanagerClient | None:
+    """The worker's client when ``RAQIB_ALERTMANAGER_URL`` is set, else None (push off)."""
+    return AlertmanagerClient(url, queue_size=queue_size) if url else None

@@ -114,3 +114,30 @@ def test_real_prometheus_loads_and_evaluates_the_rules(prometheus: str) -> None:
     # With one healthy worker scraped, none of the availability alerts fires.
     alerts = httpx.get(f"{prometheus}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
     assert not [a for a in alerts if a["labels"]["alertname"] in {"RaqibWorkerDown", "RaqibNoWorkers"}]
+
+
+def test_snapshot_quantiles_agree_with_prometheus(prometheus: str) -> None:
+    for value in (0.002, 0.004, 0.004, 0.02, 0.3, 1.7, 0.07):
+        metrics.STAGE_LATENCY.labels("xcheck").observe(value)
+    expr = 'raqib_stage_latency_seconds_count{job="raqib",stage="xcheck"}'
+    assert wait_for(lambda: prom_query(prometheus, expr)["data"]["result"], timeout_s=15)
+    buckets = [
+        (float(s.labels["le"]), s.value)
+        for family in metrics.STAGE_LATENCY.collect()
+        for s in family.samples
+        if s.name.endswith("_bucket") and s.labels["stage"] == "xcheck"
+    ]
+    for q in (0.5, 0.9, 0.99):
+        answer = prom_query(
+            prometheus,
+            f'histogram_quantile({q}, raqib_stage_latency_seconds_bucket{{job="raqib",stage="xcheck"}})',
+        )
+        [sample] = answer["data"]["result"]
+        assert float(sample["value"][1]) == pytest.approx(metrics.histogram_quantile(q, buckets)), q
+    snap = metrics.build_snapshot("w", 0.0)
+    answer = prom_query(
+        prometheus, 'histogram_quantile(0.5, raqib_stage_latency_seconds_bucket{job="raqib",stage="xcheck"})'
+    )
+    assert snap.stage_latency_p50_ms["xcheck"] == pytest.approx(
+        float(answer["data"]["result"][0]["value"][1]) * 1000, abs=1e-3
+    )
