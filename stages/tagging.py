@@ -315,6 +315,10 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
         pen, pen_notes = judge.penalty()
         conf -= pen + (0.2 if cumulative else 0.0)
         evidence = _evidence(toks, lo, hi, best, cas, bool(pen_notes))
+        if best.spec.family == "strategic":
+            evidence = max(
+                evidence, 2
+            )  # announcements are the event itself; the gate is for violence/protest
         if evidence < 2:
             # a bare mention ('الهجوم', 'عمليات انتحارية') names an attack without reporting one
             conf -= 0.3 if evidence == 1 else 0.45

@@ -132,7 +132,10 @@ def _yearless(pub: date, month: int, day: int) -> date | None:
 
 
 def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecision, str, int] | None:
-    """The first date expression in ``sentence`` resolved against ``anchor``: (date, precision, text, start)."""
+    """The event's date expression in ``sentence`` resolved against ``anchor``: (date, precision, text, start).
+
+    The last day-precise expression wins (the first one is usually when it was reported), else the first.
+    """
     folded, index_map = matching_form_with_map(sentence)
     found: list[tuple[int, int, date, TimePrecision]] = []
 
@@ -191,9 +194,10 @@ def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecisi
     if not found:
         return None
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-    # prefer a day-precise expression over a coarser one earlier in the sentence
+    # prefer a day-precise expression, and the last one: reporting time comes first in Arabic news
+    # ('ذكرت سانا، أمس، أن القوات أدخلت، ليل أول من أمس، …'), the event's own time after it
     day_level = [f for f in found if f[3] == "day"]
-    start, end, value, precision = (day_level or found)[0]
+    start, end, value, precision = day_level[-1] if day_level else found[0]
     raw_start = index_map[start] if start < len(index_map) else len(sentence)
     raw_end = index_map[end - 1] + 1 if 0 < end <= len(index_map) else len(sentence)
     return value, precision, sentence[raw_start:raw_end], raw_start
