@@ -169,8 +169,13 @@ class NerTagger:
         backward_charlm_file: str | None = None,
         name: str | None = None,
         dictionary: EntityDictionary | None = None,
+        self_check: bool = True,
     ) -> None:
-        """Load the model; ``*_file`` are names inside ``model_dir`` (or absolute paths); None = auto-detect."""
+        """Load the model; ``*_file`` are names inside ``model_dir`` (or absolute paths); None = auto-detect.
+
+        ``dictionary`` adds an entity-dictionary layer to ``tag_batch``; ``self_check=False`` is only for
+        scoring freshly trained (possibly still useless) models.
+        """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise ModelLoadError(f"NER model folder {model_dir} does not exist")
@@ -222,7 +227,9 @@ class NerTagger:
             )
         except Exception as exc:  # Stanza raises many kinds (AssertionError, KeyError, …) for bad files
             raise ModelLoadError(f"Stanza could not load {model_path} with {pretrain_path}: {exc}") from exc
-        found = decode_tags(self.tag_tokens([list(self.SELF_CHECK_TOKENS)])[0])
+        found = (
+            decode_tags(self.tag_tokens([list(self.SELF_CHECK_TOKENS)])[0]) if self_check else [(0, 0, "-")]
+        )
         if not found:
             raise ModelLoadError(
                 f"NER self-check found no entity with {model_path.name} + {pretrain_path.name}: "

@@ -52,3 +52,17 @@ def test_main_json_raw_only(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert payload["split"] == "ar_anercorp.test.json"
     assert abs(payload["variants"]["raw"]["f1"] - 70.77) < 0.5
     assert set(payload["variants"]["raw"]["per_type"]) == {"LOC", "PER", "ORG", "MISC"}
+
+
+def test_train_ner_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Stanza's trainer runs end to end for 20 steps and the result is scored (a 20-step model is useless)."""
+    from stages.train_ner import SAVE_NAME
+    from stages.train_ner import main as train_main
+
+    out = tmp_path / "model"
+    assert train_main(["--out", str(out), "--max-steps", "20", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (out / SAVE_NAME).is_file() and list(out.glob("*pretrain.pt"))
+    assert "Training ended with 20 steps" in (out / "train.log").read_text(encoding="utf-8")
+    assert 0.0 <= result["test_f1"] <= 100.0 and result["max_steps"] == 20
+    print("20-step smoke model:", result)
