@@ -116,7 +116,6 @@ def _pipeline() -> tuple[Any, Any]:
     """clean → catalogue linking → tagging, without Stanza (linking's own string matching finds entities)."""
     from stages.linking import Catalogue
     from stages.tagging import EventTagger
-
     from streams.settings import Settings
 
     catalogue = Catalogue.load(Settings().resolved_gazetteer_path)

