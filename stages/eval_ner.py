@@ -35,7 +35,14 @@ from schemas.articles import (
 )
 from schemas.base import utc_now
 from stages.linking import ActorRecord, Catalogue
-from stages.ner import EntityDictionary, NerTagger, Source, build_tagged_articles, decode_tags
+from stages.ner import (
+    EntityDictionary,
+    NerTagger,
+    Source,
+    build_tagged_articles,
+    decode_tags,
+    propagation_layer,
+)
 from stages.tokenize import Token, tokenize_for_ner
 
 ENTITY_TYPES = ("LOC", "PER", "ORG", "MISC")
@@ -247,6 +254,14 @@ def evaluate(
         results["pipeline+link"] = run(base, catalogue)
         if dictionary is not None:
             results["pipeline+dictionary+link"] = run(base + dict_layer, catalogue)
+    prop_layer: list[tuple[list[list[str]], Source]] = [
+        (propagation_layer(per_doc_tokens, flat, model_tags), "ner")
+    ]
+    results["pipeline+propagation"] = run(base + prop_layer, None)
+    if catalogue is not None:
+        results["pipeline+propagation+link"] = run(base + prop_layer, catalogue)
+        if dictionary is not None:
+            results["pipeline+propagation+dictionary+link"] = run(base + prop_layer + dict_layer, catalogue)
     if second is not None:
         second_layer: list[tuple[list[list[str]], Source]] = [(second.tag_tokens(flat), "ner")]
         results["ensemble"] = run(base + second_layer, None)
@@ -257,11 +272,11 @@ def evaluate(
 
 def _format_table(results: dict[str, Scores]) -> str:
     lines = [
-        f"{'variant':28} {'P':>6} {'R':>6} {'F1':>6}   " + "  ".join(f"{t + ' F1':>7}" for t in ENTITY_TYPES)
+        f"{'variant':38} {'P':>6} {'R':>6} {'F1':>6}   " + "  ".join(f"{t + ' F1':>7}" for t in ENTITY_TYPES)
     ]
     for name, s in results.items():
         per = "  ".join(f"{s.per_type.get(t, {}).get('f1', 0.0) * 100:7.2f}" for t in ENTITY_TYPES)
-        lines.append(f"{name:28} {s.precision * 100:6.2f} {s.recall * 100:6.2f} {s.f1 * 100:6.2f}   {per}")
+        lines.append(f"{name:38} {s.precision * 100:6.2f} {s.recall * 100:6.2f} {s.f1 * 100:6.2f}   {per}")
     return "\n".join(lines)
 
 

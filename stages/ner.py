@@ -170,6 +170,7 @@ class NerTagger:
         name: str | None = None,
         dictionary: EntityDictionary | None = None,
         self_check: bool = True,
+        propagate: bool = False,
     ) -> None:
         """Load the model; ``*_file`` are names inside ``model_dir`` (or absolute paths); None = auto-detect.
 
@@ -203,6 +204,7 @@ class NerTagger:
         )
         self.last_batch_tokens = 0
         self.dictionary = dictionary
+        self.propagate = propagate
         self.last_batch_seconds = 0.0
 
         started = time.perf_counter()
@@ -278,12 +280,29 @@ class NerTagger:
         self.last_batch_seconds = time.perf_counter() - started
         self.last_batch_tokens = sum(len(s) for s in flat)
         layers: list[tuple[list[list[str]], Source]] = [(flat_tags, "ner")]
+        if self.propagate:
+            layers.append((propagation_layer(per_article, flat, flat_tags), "ner"))
         if self.dictionary is not None:
             layers.append(([self.dictionary.apply(toks) for toks in flat], "catalogue"))
         return build_tagged_articles(articles, per_article, layers, self.name)
 
 
 Source = Literal["ner", "catalogue"]
+
+
+def propagation_layer(
+    per_article: Sequence[Sequence[Sequence[Token]]],
+    flat: Sequence[Sequence[str]],
+    flat_tags: Sequence[Sequence[str]],
+) -> list[list[str]]:
+    """``propagate_document`` applied article by article over the flat sentence list of a batch."""
+    out: list[list[str]] = []
+    pos = 0
+    for sents in per_article:
+        n = len(sents)
+        out.extend(propagate_document(flat[pos : pos + n], flat_tags[pos : pos + n]))
+        pos += n
+    return out
 
 
 def build_tagged_articles(
@@ -337,6 +356,64 @@ def build_tagged_articles(
     return results
 
 
+def propagate_document(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Tags for names the model found once in a document but missed elsewhere in it (same document only).
+
+    "One sense per discourse": a string tagged somewhere in an article (a later mention "ولبنان" after
+    "لبنان", or the surname "وايزنغر" after "جولي وايزنغر") is tagged where the model left it O. Returns
+    only the added entities, as a layer for ``build_tagged_articles``.
+    """
+    from collections import Counter
+
+    from stages.normalize import matching_form
+
+    forms = [[matching_form(t) for t in sent] for sent in sentences]
+    seen: dict[tuple[str, ...], Counter[str]] = {}
+    for f, sent_tags in zip(forms, tags, strict=True):
+        for first, last, etype in decode_tags(sent_tags):
+            seen.setdefault(tuple(f[first : last + 1]), Counter())[etype] += 1
+            if etype == "PER" and last > first and len(f[last]) >= 4:
+                seen.setdefault((f[last],), Counter())["PER"] += 1
+    lexicon = {k: c.most_common(1)[0][0] for k, c in seen.items() if sum(len(x) for x in k) >= 3}
+    return [_EntityLexicon(lexicon).apply_forms(f) for f in forms]
+
+
+class _EntityLexicon:
+    """Longest-match tagging of token sequences (matching forms), tolerating one leading clitic."""
+
+    def __init__(self, entries: dict[tuple[str, ...], str]) -> None:
+        self.entries = entries
+        self.max_len = max((len(k) for k in entries), default=0)
+
+    def apply_forms(self, forms: Sequence[str]) -> list[str]:
+        """BIOES tags for the entries found in ``forms`` (longest first, left to right)."""
+        tags = ["O"] * len(forms)
+        i = 0
+        while i < len(forms):
+            hit: tuple[int, str] | None = None
+            for n in range(min(self.max_len, len(forms) - i), 0, -1):
+                key = tuple(forms[i : i + n])
+                label = self.entries.get(key)
+                if label is None and forms[i][:1] in ("و", "ب", "ل", "ف") and len(forms[i]) > 3:
+                    label = self.entries.get((forms[i][1:], *key[1:]))
+                if label is not None:
+                    hit = (n, label)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            n, label = hit
+            if n == 1:
+                tags[i] = f"S-{label}"
+            else:
+                tags[i] = f"B-{label}"
+                for k in range(i + 1, i + n - 1):
+                    tags[k] = f"I-{label}"
+                tags[i + n - 1] = f"E-{label}"
+            i += n
+        return tags
+
+
 class EntityDictionary:
     """Entity strings that NER training data tags (almost) every time they occur → their label.
 
@@ -347,7 +424,7 @@ class EntityDictionary:
 
     def __init__(self, entries: dict[tuple[str, ...], str]) -> None:
         self.entries = entries
-        self.max_len = max((len(k) for k in entries), default=0)
+        self._lexicon = _EntityLexicon(entries)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -391,29 +468,4 @@ class EntityDictionary:
         """BIOES tags for the dictionary strings found in ``tokens`` (longest first, left to right)."""
         from stages.normalize import matching_form
 
-        forms = [matching_form(t) for t in tokens]
-        tags = ["O"] * len(forms)
-        i = 0
-        while i < len(forms):
-            hit: tuple[int, str] | None = None
-            for n in range(min(self.max_len, len(forms) - i), 0, -1):
-                key = tuple(forms[i : i + n])
-                label = self.entries.get(key)
-                if label is None and forms[i][:1] in ("و", "ب", "ل", "ف") and len(forms[i]) > 3:
-                    label = self.entries.get((forms[i][1:], *key[1:]))
-                if label is not None:
-                    hit = (n, label)
-                    break
-            if hit is None:
-                i += 1
-                continue
-            n, label = hit
-            if n == 1:
-                tags[i] = f"S-{label}"
-            else:
-                tags[i] = f"B-{label}"
-                for k in range(i + 1, i + n - 1):
-                    tags[k] = f"I-{label}"
-                tags[i + n - 1] = f"E-{label}"
-            i += n
-        return tags
+        return self._lexicon.apply_forms([matching_form(t) for t in tokens])

@@ -90,7 +90,10 @@ def test_place_prefixes_and_town_preference(cat: Catalogue) -> None:
 
 def test_common_words_need_support(cat: Catalogue) -> None:
     assert not [e for e in cat.find_mentions("قرر المجلس فتح الباب أمام الحوار.") if e.link_kind == "place"]
-    assert _links(cat.find_mentions("سيطرت القوات على مدينة الباب شرق حلب."))["الباب"] == "sy-aleppo-al-bab-al-bab"
+    assert (
+        _links(cat.find_mentions("سيطرت القوات على مدينة الباب شرق حلب."))["الباب"]
+        == "sy-aleppo-al-bab-al-bab"
+    )
 
 
 def test_context_aliases(cat: Catalogue) -> None:

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from schemas.articles import CleanArticle, CleaningStats, LanguageInfo, LanguageTaggedArticle, OffsetSegment
-from stages.ner import EntityDictionary, ModelLoadError, NerTagger, decode_tags, locate_stanza_ner
+from stages.ner import (
+    EntityDictionary,
+    ModelLoadError,
+    NerTagger,
+    decode_tags,
+    locate_stanza_ner,
+    propagate_document,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NEWS = SHARED / "models" / "stanza-ar-ner-news"
@@ -233,3 +240,13 @@ def test_entity_dictionary(tmp_path: Path) -> None:
     assert d.entries[("حلب",)] == "LOC"
     assert ("الامل",) not in d.entries  # an entity in 1 of 3 occurrences: left out
     assert d.apply(["وصل", "واين", "ماروتو", "إلى", "وحلب"]) == ["O", "B-PER", "E-PER", "O", "S-LOC"]
+
+
+def test_propagate_document() -> None:
+    sents = [
+        ["التقى", "جولي", "وايزنغر", "بوفد", "من", "لبنان", "."],
+        ["وقالت", "وايزنغر", "إن", "ولبنان", "شريك", "."],
+    ]
+    tags = [["O", "B-PER", "E-PER", "O", "O", "S-LOC", "O"], ["O", "O", "O", "O", "O", "O"]]
+    added = propagate_document(sents, tags)
+    assert added[1] == ["O", "S-PER", "O", "S-LOC", "O", "O"]  # surname and clitic form in a later sentence
