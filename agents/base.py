@@ -43,16 +43,24 @@ class Output:
     value: bytes
 
 
-def message_key(event: EventT) -> str:
-    """The input message's key as text, or a content hash when it has none."""
+def decoded_key(event: EventT) -> str | None:
+    """The input message's key as text (None when absent or not UTF-8)."""
     key = event.message.key
+    if not key:
+        return None
+    try:
+        return key.decode("utf-8") if isinstance(key, bytes) else str(key)
+    except UnicodeDecodeError:
+        return None
+
+
+def message_key(event: EventT) -> str:
+    """The input message's key as text, or a content hash of the key or value when it has no usable one."""
+    key = decoded_key(event)
     if key:
-        try:
-            return key.decode("utf-8") if isinstance(key, bytes) else str(key)
-        except UnicodeDecodeError:
-            return content_key(key)
-    value = event.message.value
-    return content_key(value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass"))
+        return key
+    raw = event.message.key or event.message.value
+    return content_key(raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogatepass"))
 
 
 def dead_letter(stage: str, error: BaseException, event: EventT, key: str | None = None) -> DeadLetter:
@@ -104,13 +112,17 @@ def output(topic: TopicT, key: str, model: BaseModel) -> Output:
 async def deliver(outputs: Sequence[Output], *, max_backoff_s: float = 30.0) -> None:
     """Send all outputs and wait for the broker's acknowledgement of each; retry failures with backoff.
 
+    ``force=True`` bypasses Faust's "attachments" (which would hold the send until the input offset is
+    committed — a deadlock when we wait for the ack before acking the input ourselves).
     Never gives up while the worker runs: a broker that disappears leaves us retrying, and the input
     batch stays un-acked, so nothing is committed past what was delivered.
     """
     pending = list(outputs)
     attempt = 0
     while pending:
-        futures = [await out.topic.send(key=out.key.encode("utf-8"), value=out.value) for out in pending]
+        futures = [
+            await out.topic.send(key=out.key.encode("utf-8"), value=out.value, force=True) for out in pending
+        ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         failed = [
             out for out, result in zip(pending, results, strict=True) if isinstance(result, BaseException)

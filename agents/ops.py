@@ -54,3 +54,20 @@ def _version() -> str:
         return version("raqib")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+@app.task
+async def install_task_dump() -> None:
+    """`kill -USR2 <pid>` logs every asyncio task's stack: the first tool when a worker seems stuck."""
+    import asyncio
+    import io
+    import signal
+
+    def dump() -> None:
+        out = io.StringIO()
+        for task in asyncio.all_tasks():
+            out.write(f"--- {task.get_name()} {task.get_coro()!r}\n")
+            task.print_stack(limit=12, file=out)
+        log.warning("asyncio task dump:\n%s", out.getvalue())
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR2, dump)

@@ -16,7 +16,7 @@ def utc_now() -> datetime:
 
 def stable_id(prefix: str, *parts: object, length: int = 16) -> str:
     """Deterministic id from parts, so a replay produces the same key and can be de-duplicated."""
-    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
     return f"{prefix}-{digest[:length]}"
 
 

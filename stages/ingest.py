@@ -19,11 +19,14 @@ def content_key(value: bytes) -> str:
     return "sha1-" + hashlib.sha1(value).hexdigest()[:16]
 
 
-def decode_raw_article(value: bytes | None, *, max_bytes: int = 1_000_000) -> RawArticle:
+def decode_raw_article(
+    value: bytes | None, key: str | None = None, *, max_bytes: int = 1_000_000
+) -> RawArticle:
     """Parse one raw message value.
 
     Accepts ``{"id"?, "url"?, "source"?, "title"?, "text", "published_at"?}`` or plain UTF-8 text
-    (scraped pages are sent as-is). Rejects, with a reason: empty, over ``max_bytes``, invalid
+    (scraped pages are sent as-is). The message ``key`` is the article id when the value carries none
+    (so producer keys and output keys agree); without either, a content hash is used. Rejects, with a reason: empty, over ``max_bytes``, invalid
     UTF-8, invalid JSON, JSON that is not an object, wrong field types, missing or empty text.
     """
     if value is None or len(value) == 0:
@@ -38,13 +41,13 @@ def decode_raw_article(value: bytes | None, *, max_bytes: int = 1_000_000) -> Ra
         ) from exc
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
-        return _from_json(stripped)
+        return _from_json(stripped, key)
     if not stripped.strip():
         raise EmptyText("value is only whitespace")
-    return RawArticle(text=text)
+    return RawArticle(id=key or None, text=text)
 
 
-def _from_json(text: str) -> RawArticle:
+def _from_json(text: str, key: str | None) -> RawArticle:
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -65,6 +68,8 @@ def _from_json(text: str) -> RawArticle:
             raise InvalidInput(f"field {name!r} must be a string", reason="wrong_type")
     if "id" in fields:
         fields["id"] = str(fields["id"])
+    elif key:
+        fields["id"] = key
     try:
         return RawArticle.model_validate(fields)
     except ValidationError as exc:

@@ -91,13 +91,4 @@ alerts_topic = _topic(specs.ALERTS)
 metrics_topic = _topic(specs.METRICS)
 dlq_topic = _topic(specs.DLQ)
 
-#: Story state per story cell (events are keyed by cell, so each cell lives in one partition).
-stories_table = app.Table(
-    "raqib-stories", default=None, partitions=settings.topic_partitions, value_serializer="json"
-)
-#: Alert suppression state: (rule, story) → last alert time.
-alert_suppression_table = app.Table(
-    "raqib-alert-suppression", default=None, partitions=settings.topic_partitions, value_serializer="json"
-)
-
 import agents  # noqa: E402,F401  (registers the agents on `app`)

@@ -49,7 +49,7 @@ def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_s
     arabic: list[tuple[str, bytes, LanguageTaggedArticle]] = []
     for key, value in items:
         try:
-            raw = decode_raw_article(value, max_bytes=settings.max_text_bytes)
+            raw = decode_raw_article(value, key, max_bytes=settings.max_text_bytes)
             clean = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
             tagged = runtime.langid.route(clean)
         except Exception as exc:

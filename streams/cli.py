@@ -41,6 +41,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from streams.settings import get_settings
 
     settings = get_settings()
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     if settings.create_topics:
         from streams.admin import ensure_topics
 

@@ -39,7 +39,9 @@ class StageRuntime:
         from stages.langid import LanguageIdentifier
 
         with self._timed("langid"):
-            return LanguageIdentifier(threshold=self.settings.langid_threshold)
+            return LanguageIdentifier(
+                threshold=self.settings.langid_threshold, min_chars=self.settings.langid_min_chars
+            )
 
     @cached_property
     def ner(self) -> NerTagger:

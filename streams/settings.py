@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=0, ge=0, description="0 = torch default.")
     gazetteer_path: Path | None = Field(default=None, description="Open-Syria gazetteer JSONL.")
     langid_threshold: float = Field(default=0.80, ge=0, le=1, description="Below: ask pycld2 as well.")
+    langid_min_chars: int = Field(default=10, ge=1, description="Fewer letters: language 'und'.")
     alert_rules_path: Path | None = Field(
         default=None, description="YAML alert rules; None = built-in defaults."
     )
