@@ -86,8 +86,8 @@ class CleanArticle(Message):
     """Output of the clean stage on ``raqib.articles.clean.v1``."""
 
     article_id: str = Field(description="Deterministic article key (see RawArticle.article_id).")
-    url: str | None = None
-    source: str | None = None
+    url: str | None = Field(default=None, description="Where the article was published.")
+    source: str | None = Field(default=None, description="Outlet or feed name.")
     title: str | None = Field(default=None, description="Headline (given, or detected on the page).")
     text: str = Field(
         description="Clean display text: boilerplate and repeats removed, paragraphs joined by blank lines."
@@ -100,8 +100,12 @@ class CleanArticle(Message):
     date_source: Literal["producer", "page", "none"] = Field(
         default="none", description="Where published_at came from."
     )
-    candidate_dates: list[DateCandidate] = Field(default_factory=list)
-    stats: CleaningStats
+    candidate_dates: list[DateCandidate] = Field(
+        default_factory=list, description="Every date found on the page, with the role it was given."
+    )
+    stats: CleaningStats = Field(
+        description="What cleaning removed (characters, boilerplate lines, duplicates)."
+    )
     ingested_at: datetime = Field(description="Copied from the raw article: end-to-end latency base.")
 
     def raw_offset(self, clean_offset: int) -> int | None:
@@ -136,9 +140,11 @@ class LanguageInfo(BaseModel):
 class LanguageTaggedArticle(Message):
     """Output of language ID: on ``raqib.articles.ar.v1`` when Arabic, else ``raqib.articles.other.v1``."""
 
-    article: CleanArticle
-    language: LanguageInfo
-    routed_to: Literal["arabic", "other"]
+    article: CleanArticle = Field(description="The clean article, unchanged.")
+    language: LanguageInfo = Field(description="Language decision and evidence.")
+    routed_to: Literal["arabic", "other"] = Field(
+        description="'arabic' goes on to NER; 'other' is routed aside (kept, not dropped)."
+    )
 
 
 class Entity(BaseModel):
@@ -171,12 +177,17 @@ class SentenceSpan(BaseModel):
 class EntityTaggedArticle(Message):
     """Output of the NER + linking stage on ``raqib.articles.entities.v1``."""
 
-    article: CleanArticle
-    language: LanguageInfo
-    sentences: list[SentenceSpan] = Field(default_factory=list)
-    entities: list[Entity] = Field(default_factory=list)
+    article: CleanArticle = Field(description="The clean article, unchanged.")
+    language: LanguageInfo = Field(description="Language decision from the previous stage.")
+    sentences: list[SentenceSpan] = Field(
+        default_factory=list, description="Sentence spans of the clean text, as tokenised for NER."
+    )
+    entities: list[Entity] = Field(
+        default_factory=list,
+        description="Entities with clean/raw offsets, linked where the catalogue knows them.",
+    )
     ner_model: str = Field(description="Which NER model produced the entities (name or path stem).")
-    token_count: int = Field(default=0, ge=0)
+    token_count: int = Field(default=0, ge=0, description="Tokens run through the NER model (for tokens/s).")
 
 
 class EnrichedArticle(Message):
@@ -186,17 +197,22 @@ class EnrichedArticle(Message):
     message to ``raqib.events.v1``.
     """
 
-    article_id: str
-    url: str | None = None
-    source: str | None = None
-    title: str | None = None
-    published_at: datetime | None = None
-    language: LanguageInfo
-    entities: list[Entity] = Field(default_factory=list)
+    article_id: str = Field(description="Deterministic article key.")
+    url: str | None = Field(default=None, description="Where the article was published.")
+    source: str | None = Field(default=None, description="Outlet or feed name.")
+    title: str | None = Field(default=None, description="Headline.")
+    published_at: datetime | None = Field(default=None, description="Chosen publication date/time.")
+    language: LanguageInfo = Field(description="Language decision.")
+    entities: list[Entity] = Field(
+        default_factory=list, description="Linked and unlinked entities of the article."
+    )
     event_ids: list[str] = Field(default_factory=list, description="Ids of the events sent for this article.")
-    event_count: int = Field(ge=0)
-    ingested_at: datetime
-    processed_at: datetime = Field(default_factory=utc_now)
+    event_count: int = Field(ge=0, description="Number of events found (0 is a valid, processed outcome).")
+    ingested_at: datetime = Field(description="When raqib first saw the article.")
+    processed_at: datetime = Field(
+        default_factory=utc_now,
+        description="When this record was produced (end-to-end latency = processed_at − ingested_at).",
+    )
 
     @classmethod
     def for_article(cls, article: EntityTaggedArticle, event_ids: list[str]) -> EnrichedArticle:

@@ -164,36 +164,52 @@ class Event(Message):
     event_id: str = Field(
         description="Deterministic: article id + evidence offsets + type, so replays de-duplicate."
     )
-    article_id: str
+    article_id: str = Field(description="The article the event was found in.")
     story_id: str = Field(description="Same incident across articles/outlets shares a story id.")
     story_status: Literal["new", "update"] = Field(
         description="'new' the first time a story is seen by this worker set."
     )
-    event_type: EventType
-    sub_event_type: SubEventType
+    event_type: EventType = Field(description="ACLED event type.")
+    sub_event_type: SubEventType = Field(description="ACLED sub-event type (consistent with event_type).")
     plover_type: str = Field(
         description="PLOVER event type for cross-walks, e.g. ASSAULT, FIGHT, PROTEST, AGREE."
     )
     plover_mode: str | None = Field(
         default=None, description="PLOVER mode, e.g. 'aerial', 'withdraw', 'troops'."
     )
-    actor1: ActorRef | None = None
-    actor2: ActorRef | None = None
-    location: Location | None = None
-    fatalities: Count | None = None
-    injured: Count | None = None
-    captured: Count | None = None
-    fatalities_by_side: list[SideCount] = Field(default_factory=list)
-    injured_by_side: list[SideCount] = Field(default_factory=list)
-    event_date: date
-    time_precision: Literal["day", "week", "month", "year"]
+    actor1: ActorRef | None = Field(
+        default=None, description="First actor (attacker where the text gives a direction)."
+    )
+    actor2: ActorRef | None = Field(
+        default=None, description="Second actor (target where the text gives a direction)."
+    )
+    location: Location | None = Field(
+        default=None, description="Most specific place the text gives for the event."
+    )
+    fatalities: Count | None = Field(
+        default=None, description="People killed (total when the text gives a breakdown)."
+    )
+    injured: Count | None = Field(default=None, description="People injured.")
+    captured: Count | None = Field(
+        default=None, description="People captured, abducted or arrested, where stated."
+    )
+    fatalities_by_side: list[SideCount] = Field(
+        default_factory=list, description="Killed per side where the text says so."
+    )
+    injured_by_side: list[SideCount] = Field(
+        default_factory=list, description="Injured per side where the text says so."
+    )
+    event_date: date = Field(description="When the event happened, resolved against the publication date.")
+    time_precision: Literal["day", "week", "month", "year"] = Field(description="Precision of event_date.")
     date_basis: Literal["text", "publication", "ingest"] = Field(
         description="text = resolved from a date expression; publication = fallback to the article date."
     )
-    evidence: Evidence
-    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: Evidence = Field(description="The supporting sentence with clean and raw offsets.")
+    confidence: float = Field(
+        ge=0.0, le=1.0, description="0..1: trigger strength, actor/place support, hedging cues."
+    )
     extractor_version: str = Field(description="Version of the rules/model that produced this record.")
-    source: str | None = None
-    url: str | None = None
-    published_at: datetime | None = None
-    ingested_at: datetime
+    source: str | None = Field(default=None, description="Outlet or feed name.")
+    url: str | None = Field(default=None, description="Article URL.")
+    published_at: datetime | None = Field(default=None, description="Article publication date/time.")
+    ingested_at: datetime = Field(description="When raqib first saw the article.")

@@ -58,6 +58,7 @@ class StageRuntime:
                 pretrain_file=self.settings.ner_pretrain_file,
                 resources_dir=self.settings.stanza_resources_dir,
                 torch_threads=self.settings.torch_threads,
+                propagate=self.settings.ner_propagate,
             )
 
     @cached_property
