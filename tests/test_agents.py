@@ -16,7 +16,15 @@ import pytest
 from faust.topics import Topic
 
 from agents import pipeline
-from schemas import CleanArticle, DeadLetter, EnrichedArticle, EntityTaggedArticle, Event, LanguageTaggedArticle, decode
+from schemas import (
+    CleanArticle,
+    DeadLetter,
+    EnrichedArticle,
+    EntityTaggedArticle,
+    Event,
+    LanguageTaggedArticle,
+    decode,
+)
 from streams import topics
 
 REPORT = (
