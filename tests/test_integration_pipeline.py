@@ -44,14 +44,23 @@ BAD_INPUTS: dict[str, tuple[bytes, str]] = {
 def pipeline_run(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path):
     """Start one worker, feed seeds + examples + a good/bad mix, collect until everything is accounted for."""
     run_dir = tmp_path_factory.mktemp("pipeline")
-    env = embedded_env(broker.bootstrap, run_dir, RAQIB_MAX_TEXT_BYTES=str(CAP_BYTES))
-    settings = Settings(kafka_bootstrap=broker.bootstrap, producer_idempotence=False, max_text_bytes=CAP_BYTES * 4)
-    ensure_topics(Settings(kafka_bootstrap=broker.bootstrap, topic_partitions=int(env["RAQIB_TOPIC_PARTITIONS"])))
+    env = embedded_env(
+        broker.bootstrap, run_dir, RAQIB_MAX_TEXT_BYTES=str(CAP_BYTES), RAQIB_METRICS_SNAPSHOT_INTERVAL_S="1"
+    )
+    settings = Settings(
+        kafka_bootstrap=broker.bootstrap, producer_idempotence=False, max_text_bytes=CAP_BYTES * 4
+    )
+    ensure_topics(
+        Settings(kafka_bootstrap=broker.bootstrap, topic_partitions=int(env["RAQIB_TOPIC_PARTITIONS"]))
+    )
     worker = WorkerProcess(env, run_dir).start()
     items = list(iter_values([seeds_dir, Path(__file__).resolve().parents[1] / "streams" / "examples"]))
     items.append(("good-arabic", orjson.dumps({"id": "good-arabic", "text": ARABIC_REPORT})))
     items.append(
-        ("plain-english", b"The weather in Lisbon was sunny and warm all week, and tourists filled the beaches.")
+        (
+            "plain-english",
+            b"The weather in Lisbon was sunny and warm all week, and tourists filled the beaches.",
+        )
     )
     items.extend((key, value) for key, (value, _) in BAD_INPUTS.items())
     produce(settings, items)
@@ -66,7 +75,9 @@ def pipeline_run(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactor
 
 def test_every_message_accounted_for_exactly_once(pipeline_run) -> None:
     ledger, expected = pipeline_run["ledger"], pipeline_run["expected"]
-    assert pipeline_run["done"], f"missing: {sorted(expected - ledger.terminal_keys())}\n{pipeline_run['worker'].log_tail()}"
+    assert pipeline_run["done"], (
+        f"missing: {sorted(expected - ledger.terminal_keys())}\n{pipeline_run['worker'].log_tail()}"
+    )
     terminal = Counter()
     for name in (topics.ENRICHED.name, topics.OTHER.name, topics.DLQ.name):
         for key in expected:
@@ -110,6 +121,39 @@ def test_event_keys_are_deterministic(pipeline_run) -> None:
         topic, _, record_key = key.partition("|")
         if topic == topics.EVENTS.name:
             assert record_key in ledger.events
+
+
+def test_worker_serves_prometheus_metrics_and_publishes_snapshots(
+    pipeline_run, broker: EmbeddedBroker
+) -> None:
+    import time
+    import urllib.request
+
+    from kafka import KafkaConsumer, TopicPartition
+
+    from schemas import MetricsSnapshot, decode
+
+    worker = pipeline_run["worker"]
+    body = (
+        urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=5).read().decode()
+    )
+    assert 'raqib_messages_total{outcome="dlq",stage="clean"} 7.0' in body
+    assert "raqib_end_to_end_latency_seconds_count" in body and "raqib_build_info" in body
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
+    partitions = [
+        TopicPartition(topics.METRICS.name, p) for p in consumer.partitions_for_topic(topics.METRICS.name)
+    ]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    snapshots: list[MetricsSnapshot] = []
+    deadline = time.monotonic() + 30
+    while not snapshots and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            snapshots.extend(decode(MetricsSnapshot, record.value) for record in records)
+    consumer.close()
+    assert snapshots, "no MetricsSnapshot on raqib.metrics.v1"
+    latest = snapshots[-1]
+    assert latest.worker_id == worker.name and latest.messages
 
 
 def test_embedded_demo_runs_end_to_end(tmp_path: Path) -> None:
