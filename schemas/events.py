@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.base import Message
 
@@ -213,3 +213,10 @@ class Event(Message):
     url: str | None = Field(default=None, description="Article URL.")
     published_at: datetime | None = Field(default=None, description="Article publication date/time.")
     ingested_at: datetime = Field(description="When raqib first saw the article.")
+
+    @model_validator(mode="after")
+    def _sub_type_matches_type(self) -> Event:
+        """A sub-event type must belong to its ACLED event type (an analyst filters on both)."""
+        if self.sub_event_type not in ACLED_SUBTYPES[self.event_type]:
+            raise ValueError(f"sub_event_type {self.sub_event_type!r} is not a {self.event_type!r} sub-type")
+        return self

@@ -100,3 +100,14 @@ def test_offset_map_maps_clean_spans_to_raw() -> None:
     start = clean.text.index(word)
     span = clean.raw_span(start, start + len(word))
     assert span is not None and raw.text[span[0] : span[1]] == word
+
+
+def test_event_sub_type_must_match_type_and_taxonomy_is_complete() -> None:
+    from typing import get_args
+
+    from schemas.events import ACLED_SUBTYPES, SubEventType
+
+    assert {sub for subs in ACLED_SUBTYPES.values() for sub in subs} == set(get_args(SubEventType))
+    payload = orjson.loads((EXAMPLES / "Event.json").read_bytes())
+    with pytest.raises(ValidationError, match="is not a 'Battles' sub-type"):
+        schemas.Event.model_validate({**payload, "event_type": "Battles", "sub_event_type": "Suicide bomb"})
