@@ -25,6 +25,7 @@ from schemas import DeadLetter, encode
 from stages.errors import StageError
 from stages.ingest import content_key
 from streams import metrics
+from streams.audit import UNDELIVERED_BATCHES
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,41 @@ async def deliver(outputs: Sequence[Output], *, max_backoff_s: float = 30.0) -> 
         log.warning("%d sends failed (%r); retrying in %.1fs", len(failed), first_error, delay)
         await asyncio.sleep(delay)
         pending = failed
+
+
+class Held:
+    """Hold a batch's messages un-acked until its outputs are delivered; on failure they stay un-acked.
+
+    Faust's ``stream.take_events`` acks every event of a batch in a ``finally`` block: when the agent
+    body raises or is cancelled (shutdown, crash, a send that raises before ``deliver`` can retry), the
+    batch would still be acked and its offsets committed although nothing was delivered — a silent loss.
+    We take one extra reference on each message for the duration of the batch and release it only after
+    ``deliver`` returned, so ``take_events``' own ack is the final one only for a delivered batch. A failed
+    batch stays un-acked: its partition's commit cannot pass it, and it is read again after a restart or
+    rebalance (at-least-once; the deterministic keys make the repeat removable).
+    """
+
+    def __init__(self, events: Sequence[EventT]) -> None:
+        self.events = events
+
+    async def __aenter__(self) -> Held:
+        for event in self.events:
+            event.message.incref()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc_type is not None:
+            UNDELIVERED_BATCHES.inc()
+            log.error(
+                "batch of %d not delivered (%s): left un-acked, it will be read again",
+                len(self.events),
+                exc_type.__name__,
+            )
+            return
+        for event in self.events:
+            event.ack()
 
 
 class OffLoop:

@@ -13,7 +13,7 @@ from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
 from agents import alertmanager
-from agents.base import OffLoop, Output, decoded_key, deliver, dlq_output, output, timed
+from agents.base import Held, OffLoop, Output, decoded_key, deliver, dlq_output, output, timed
 from schemas import (
     CleanArticle,
     EnrichedArticle,
@@ -78,7 +78,8 @@ def clean_batch(events: Sequence[EventT]) -> list[Output]:
 @app.agent(raw_topic)
 async def clean_agent(stream: StreamT) -> None:
     async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        await deliver(await timed("clean", len(events), _clean_pool.run(clean_batch, events)))
+        async with Held(events):
+            await deliver(await timed("clean", len(events), _clean_pool.run(clean_batch, events)))
 
 
 # --- language ID ------------------------------------------------------------------------------------
@@ -109,7 +110,8 @@ def langid_batch(events: Sequence[EventT]) -> list[Output]:
 @app.agent(clean_topic)
 async def langid_agent(stream: StreamT) -> None:
     async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        await deliver(await timed("langid", len(events), _langid_pool.run(langid_batch, events)))
+        async with Held(events):
+            await deliver(await timed("langid", len(events), _langid_pool.run(langid_batch, events)))
 
 
 # --- NER + linking (batched Stanza) -----------------------------------------------------------------
@@ -159,7 +161,8 @@ def ner_batch(events: Sequence[EventT]) -> list[Output]:
 @app.agent(arabic_topic)
 async def ner_agent(stream: StreamT) -> None:
     async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_wait_s):
-        await deliver(await timed("ner", len(events), _ner_pool.run(ner_batch, events)))
+        async with Held(events):
+            await deliver(await timed("ner", len(events), _ner_pool.run(ner_batch, events)))
 
 
 # --- event tagging ----------------------------------------------------------------------------------
@@ -190,7 +193,8 @@ def tag_batch(events: Sequence[EventT]) -> list[Output]:
 @app.agent(entities_topic)
 async def tag_agent(stream: StreamT) -> None:
     async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        await deliver(await timed("tag", len(events), _tag_pool.run(tag_batch, events)))
+        async with Held(events):
+            await deliver(await timed("tag", len(events), _tag_pool.run(tag_batch, events)))
 
 
 # --- stories + alerts (stateful: tables keyed by story cell) ----------------------------------------
@@ -231,9 +235,10 @@ async def story_agent(stream: StreamT) -> None:
     """Stateful but light (a few dict look-ups per event), so it runs on the loop, in order."""
     index = StoryIndex(STORY_STATE)
     async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        with metrics.stage_timer("story", len(events)):
-            outputs = [out for event in events for out in _place_story(index, event)]
-        await deliver(outputs)
+        async with Held(events):
+            with metrics.stage_timer("story", len(events)):
+                outputs = [out for event in events for out in _place_story(index, event)]
+            await deliver(outputs)
 
 
 def _observe_e2e(ingested_ts: float) -> None:
