@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.eval_events import evaluate, load_nonconflict, main, nonconflict_report
+from stages.eval_events import evaluate, evaluate_cv, load_nonconflict, main, nonconflict_report
 
 EVENTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "events"
 
@@ -20,10 +20,34 @@ def test_json_output_and_floors(capsys: pytest.CaptureFixture[str]) -> None:
     for task in scores.values():
         assert set(task) == {"precision", "recall", "f1", "n"}
     print(f"\nASSAULT {scores['assault']}\nPROTEST {scores['protest']}")
-    # what the hand-written rules reach on this dev split (the 0.88 / 0.85 targets are not reached)
+    # 5-fold cross-validated figures of the learned classifier (printed 0.6064 / 0.3774 with seed 0);
+    # the 0.88 / 0.85 targets are NOT reached
     assert scores["assault"]["n"] == 816 and scores["protest"]["n"] == 547
+    assert scores["assault"]["f1"] >= 0.60 and scores["assault"]["precision"] >= 0.55
+    assert scores["protest"]["f1"] >= 0.37
+
+
+def test_rules_only_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(EVENTS), "--json", "--rules"]) == 0
+    scores = json.loads(capsys.readouterr().out.strip())
+    # the hand-written rules alone: high recall, low precision (plain dev-set figures, nothing fitted)
     assert scores["assault"]["f1"] >= 0.45 and scores["assault"]["recall"] >= 0.8
     assert scores["protest"]["f1"] >= 0.25
+
+
+def test_cross_validation_on_any_folder(tmp_path: Path) -> None:
+    # the first 300 protest rows in a temporary folder: every scored sentence is held out exactly once
+    rows = [
+        json.loads(line) for line in (EVENTS / "protest_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    (tmp_path / "p.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:300]), encoding="utf-8"
+    )
+    scores = evaluate_cv(tmp_path)
+    assert scores["protest"]["n"] == sum(1 for r in rows[:300] if r["label"] != "ambiguous")
+    assert scores["protest"]["tp"] + scores["protest"]["fn"] == sum(
+        1 for r in rows[:300] if r["label"] == "yes"
+    )
 
 
 def test_any_folder_grouped_by_event_type(tmp_path: Path) -> None:
