@@ -91,3 +91,30 @@ def test_nonconflict_false_positive_rate() -> None:
     report = nonconflict_report()
     print(f"\nnon-conflict: {report['false_positive_articles']}/{report['articles']} (rate {report['rate']})")
     assert report["rate"] <= 0.01
+
+
+def test_train_events_writes_a_loadable_model(tmp_path: Path) -> None:
+    from stages.eval_events import load_labelled
+    from stages.train_events import PRETRAIN_NAME, featurize, fit, labelled_features, load_models
+    from stages.train_events import main as train_main
+
+    out = tmp_path / "events.json"
+    assert train_main([str(EVENTS), "--out", str(out)]) == 0
+    models = load_models(str(out))
+    assert set(models) == {"assault", "protest"} and models["protest"].family == "protest"
+    assert out.stat().st_size < 5_000_000
+    # the saved weights reproduce an in-process fit (same data → same model, rounding aside)
+    pretrain = EVENTS.parents[1] / PRETRAIN_NAME
+    items = load_labelled(EVENTS)["assault"]
+    feats, gold = labelled_features(items, pretrain)
+    direct = fit("assault", feats, gold)
+    for f in feats[:40]:
+        assert abs(direct.proba(f) - models["assault"].proba(f)) < 1e-3
+    # fitted on all data it separates its own training sentences
+    pos = [models["assault"].proba(f) for f, g in zip(feats, gold, strict=True) if g]
+    neg = [models["assault"].proba(f) for f, g in zip(feats, gold, strict=True) if not g]
+    assert sum(pos) / len(pos) > 0.8 > 0.2 > sum(neg) / len(neg)
+    # handwritten sentences: a concrete bombing with casualties vs a minister opening a book fair
+    bomb = featurize("قتل 12 شخصا واصيب 28 بجروح في هجوم انتحاري بسيارة مفخخة أمس", 2008, pretrain)
+    fair = featurize("افتتح الوزير معرض الكتاب في العاصمة بحضور عدد من الأدباء", 2008, pretrain)
+    assert models["assault"].proba(bomb) > models["assault"].proba(fair)
