@@ -14,6 +14,8 @@ DELEGATED = {
     ("eval", "events"): "stages.eval_events",
     ("eval", "langid"): "stages.langid",
     ("models", "train-ner"): "stages.train_ner",
+    ("models", "train-events"): "stages.train_events",
+    ("alerts",): "stages.alerts",
     ("bench",): "bench.run",
 }
 
@@ -174,10 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--package", default="default")
     download.set_defaults(func=cmd_models_download)
     models_sub.add_parser("train-ner", help="train a Stanza NER model on ../shared data (see --help)")
+    models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
 
     ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
     ev.add_argument("what", choices=["ner", "events", "langid"])
     sub.add_parser("bench", help="throughput/latency benchmark (see `raqib bench --help`)")
+    sub.add_parser("alerts", help="check alert rules or test them on events (see `raqib alerts --help`)")
     return parser
 
 
