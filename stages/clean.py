@@ -42,14 +42,16 @@ PARAGRAPH_SEPARATOR = "\n\n"
 
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+#: ``(?<![\w-])``, not ``\b``: a match starts only where a [\w-] run starts, so a long run without a dot
+#: is scanned once (linear), not once per hyphen (quadratic).
 _URL_RE = re.compile(
-    r"https?://|www\.|\b[\w-]+\.(?:com|net|org|info|co|io|tv|me|sy|lb|iq|sa|ae|eg|jo|ps|tr|ir)\b|@\w|#\w|©|\(c\)",
+    r"https?://|www\.|(?<![\w-])[\w-]+\.(?:com|net|org|info|co|io|tv|me|sy|lb|iq|sa|ae|eg|jo|ps|tr|ir)\b|@\w|#\w|©|\(c\)",
     re.IGNORECASE,
 )
 _CAPTION_RE = re.compile(
     r"^(?:dsc|img|dcim|pic|photo|image|p)[\s_\-]*\d{2,}\b|\.(?:jpe?g|png|gif|webp|mp4)\b", re.IGNORECASE
 )
-_TEMPERATURE_RE = re.compile(r"-?\d+\s*°|°\s*[CF]\b|℃|℉")
+_TEMPERATURE_RE = re.compile(r"(?<!\d)-?\d+\s*°|°\s*[CF]\b|℃|℉")  # (?<!\d): linear on long digit runs
 _SENTENCE_END_RE = re.compile(r"[.!?؟](?:[\s\"'»”’)\]]*)$")
 _TRUNCATED_RE = re.compile(r"(?:\.\.\.|…)[\s\"'»”’)\]]*$")
 _INNER_PUNCT_RE = re.compile(r"[،,؛;.:!?؟]")
