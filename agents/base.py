@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from faust.types import EventT, TopicT
+from faust.types import EventT, StreamT, TopicT
 from pydantic import BaseModel
 
 from schemas import DeadLetter, encode
@@ -173,6 +173,20 @@ class Held:
             event.ack()
 
 
+def each_message(
+    stage: str, dlq_topic: TopicT, events: Sequence[EventT], handle: Callable[[EventT], list[Output]]
+) -> list[Output]:
+    """Run ``handle`` on each message of a batch; count it in, and dead-letter any failure with its reason."""
+    outputs: list[Output] = []
+    for event in events:
+        metrics.MESSAGES.labels(stage, "in").inc()
+        try:
+            outputs.extend(handle(event))
+        except Exception as exc:  # every input failure, expected or not, ends on the DLQ
+            outputs.append(dlq_output(dlq_topic, stage, exc, event))
+    return outputs
+
+
 class OffLoop:
     """A single-thread executor per stage: CPU work runs off the asyncio loop, in order, one batch at a time."""
 
@@ -181,6 +195,20 @@ class OffLoop:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+
+async def process_batches(
+    stream: StreamT,
+    stage: str,
+    pool: OffLoop,
+    batch_fn: Callable[[Sequence[EventT]], list[Output]],
+    size: int,
+    within_s: float,
+) -> None:
+    """The body of every batched agent: take a batch, run the stage off the loop, deliver, then ack."""
+    async for events in stream.take_events(size, within=within_s):
+        async with Held(events):
+            await deliver(await timed(stage, len(events), pool.run(batch_fn, events)))
 
 
 async def timed(stage: str, items: int, work: Awaitable[T]) -> T:

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
 from agents import alertmanager
-from agents.base import Held, OffLoop, Output, decoded_key, deliver, dlq_output, output, timed
+from agents.base import (
+    Held,
+    OffLoop,
+    Output,
+    decoded_key,
+    deliver,
+    dlq_output,
+    each_message,
+    output,
+    process_batches,
+)
 from schemas import (
     CleanArticle,
     EnrichedArticle,
@@ -60,58 +71,45 @@ def _decode(model: type, event: EventT) -> object:
 _clean_pool = OffLoop("clean")
 
 
+def clean_one(event: EventT) -> list[Output]:
+    raw = decode_raw_article(event.value, decoded_key(event), max_bytes=settings.max_text_bytes)
+    article = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
+    metrics.MESSAGES.labels("clean", "out").inc()
+    return [output(clean_topic, article.article_id, article)]
+
+
 def clean_batch(events: Sequence[EventT]) -> list[Output]:
-    outputs: list[Output] = []
-    for event in events:
-        metrics.MESSAGES.labels("clean", "in").inc()
-        try:
-            raw = decode_raw_article(event.value, decoded_key(event), max_bytes=settings.max_text_bytes)
-            article = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
-        except Exception as exc:  # every input failure, expected or not, ends on the DLQ
-            outputs.append(dlq_output(dlq_topic, "clean", exc, event))
-            continue
-        outputs.append(output(clean_topic, article.article_id, article))
-        metrics.MESSAGES.labels("clean", "out").inc()
-    return outputs
+    return each_message("clean", dlq_topic, events, clean_one)
 
 
 @app.agent(raw_topic)
 async def clean_agent(stream: StreamT) -> None:
-    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        async with Held(events):
-            await deliver(await timed("clean", len(events), _clean_pool.run(clean_batch, events)))
+    await process_batches(stream, "clean", _clean_pool, clean_batch, LIGHT_BATCH, LIGHT_WAIT_S)
 
 
 # --- language ID ------------------------------------------------------------------------------------
 _langid_pool = OffLoop("langid")
 
 
+def langid_one(event: EventT) -> list[Output]:
+    article = _decode(CleanArticle, event)
+    tagged = runtime.langid.route(article)
+    metrics.LANGUAGES.labels(tagged.language.lang).inc()
+    if tagged.routed_to == "arabic":
+        metrics.MESSAGES.labels("langid", "out").inc()
+        return [output(arabic_topic, article.article_id, tagged)]
+    metrics.MESSAGES.labels("langid", "routed_other").inc()
+    _observe_e2e(article.ingested_at.timestamp())
+    return [output(other_topic, article.article_id, tagged)]
+
+
 def langid_batch(events: Sequence[EventT]) -> list[Output]:
-    outputs: list[Output] = []
-    for event in events:
-        metrics.MESSAGES.labels("langid", "in").inc()
-        try:
-            article = _decode(CleanArticle, event)
-            tagged = runtime.langid.route(article)
-        except Exception as exc:
-            outputs.append(dlq_output(dlq_topic, "langid", exc, event))
-            continue
-        metrics.LANGUAGES.labels(tagged.language.lang).inc()
-        if tagged.routed_to == "arabic":
-            outputs.append(output(arabic_topic, article.article_id, tagged))
-            metrics.MESSAGES.labels("langid", "out").inc()
-        else:
-            outputs.append(output(other_topic, article.article_id, tagged))
-            metrics.MESSAGES.labels("langid", "routed_other").inc()
-            _observe_e2e(article.ingested_at.timestamp())
-    return outputs
+    return each_message("langid", dlq_topic, events, langid_one)
 
 
 @app.agent(clean_topic)
 async def langid_agent(stream: StreamT) -> None:
-    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        async with Held(events):
-            await deliver(await timed("langid", len(events), _langid_pool.run(langid_batch, events)))
+    await process_batches(stream, "langid", _langid_pool, langid_batch, LIGHT_BATCH, LIGHT_WAIT_S)
 
 
 # --- NER + linking (batched Stanza) -----------------------------------------------------------------
@@ -160,41 +158,33 @@ def ner_batch(events: Sequence[EventT]) -> list[Output]:
 
 @app.agent(arabic_topic)
 async def ner_agent(stream: StreamT) -> None:
-    async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_wait_s):
-        async with Held(events):
-            await deliver(await timed("ner", len(events), _ner_pool.run(ner_batch, events)))
+    await process_batches(
+        stream, "ner", _ner_pool, ner_batch, settings.ner_batch_size, settings.ner_batch_wait_s
+    )
 
 
 # --- event tagging ----------------------------------------------------------------------------------
 _tag_pool = OffLoop("tag")
 
 
-def tag_batch(events: Sequence[EventT]) -> list[Output]:
-    outputs: list[Output] = []
-    for event in events:
-        metrics.MESSAGES.labels("tag", "in").inc()
-        try:
-            article = _decode(EntityTaggedArticle, event)
-            found = runtime.tagger.tag(article)
-        except Exception as exc:
-            outputs.append(dlq_output(dlq_topic, "tag", exc, event))
-            continue
-        clean = article.article
-        outputs.extend(
-            output(event_candidates_topic, story_cell(found_event), found_event) for found_event in found
-        )
-        enriched = EnrichedArticle.for_article(article, [found_event.event_id for found_event in found])
-        outputs.append(output(enriched_topic, clean.article_id, enriched))
-        metrics.MESSAGES.labels("tag", "out").inc()
-        _observe_e2e(clean.ingested_at.timestamp())
+def tag_one(event: EventT) -> list[Output]:
+    article = _decode(EntityTaggedArticle, event)
+    found = runtime.tagger.tag(article)
+    outputs = [output(event_candidates_topic, story_cell(found_event), found_event) for found_event in found]
+    enriched = EnrichedArticle.for_article(article, [found_event.event_id for found_event in found])
+    outputs.append(output(enriched_topic, enriched.article_id, enriched))
+    metrics.MESSAGES.labels("tag", "out").inc()
+    _observe_e2e(enriched.ingested_at.timestamp())
     return outputs
+
+
+def tag_batch(events: Sequence[EventT]) -> list[Output]:
+    return each_message("tag", dlq_topic, events, tag_one)
 
 
 @app.agent(entities_topic)
 async def tag_agent(stream: StreamT) -> None:
-    async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
-        async with Held(events):
-            await deliver(await timed("tag", len(events), _tag_pool.run(tag_batch, events)))
+    await process_batches(stream, "tag", _tag_pool, tag_batch, LIGHT_BATCH, LIGHT_WAIT_S)
 
 
 # --- stories + alerts (stateful: tables keyed by story cell) ----------------------------------------
@@ -211,12 +201,8 @@ ALERT_SUPPRESSION: dict[str, float] = {}
 
 def _place_story(index: StoryIndex, event: EventT) -> list[Output]:
     """Story id/status from the story state, then the event and any alerts."""
-    metrics.MESSAGES.labels("story", "in").inc()
-    try:
-        placed = index.assign(_decode(Event, event))
-        alerts = runtime.alert_rules.evaluate(placed, ALERT_SUPPRESSION, time.time())
-    except Exception as exc:
-        return [dlq_output(dlq_topic, "story", exc, event)]
+    placed = index.assign(_decode(Event, event))
+    alerts = runtime.alert_rules.evaluate(placed, ALERT_SUPPRESSION, time.time())
     outputs = [output(events_topic, placed.event_id, placed)]
     metrics.MESSAGES.labels("story", "out").inc()
     admin1 = placed.location.admin1 if placed.location and placed.location.admin1 else "unknown"
@@ -237,7 +223,7 @@ async def story_agent(stream: StreamT) -> None:
     async for events in stream.take_events(LIGHT_BATCH, within=LIGHT_WAIT_S):
         async with Held(events):
             with metrics.stage_timer("story", len(events)):
-                outputs = [out for event in events for out in _place_story(index, event)]
+                outputs = each_message("story", dlq_topic, events, partial(_place_story, index))
             await deliver(outputs)
 
 
