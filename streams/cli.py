@@ -16,6 +16,7 @@ DELEGATED = {
     ("models", "train-ner"): "stages.train_ner",
     ("models", "train-events"): "stages.train_events",
     ("alerts",): "stages.alerts",
+    ("audit",): "streams.audit",
     ("bench",): "bench.run",
 }
 
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("what", choices=["ner", "events", "langid"])
     sub.add_parser("bench", help="throughput/latency benchmark (see `raqib bench --help`)")
     sub.add_parser("alerts", help="check alert rules or test them on events (see `raqib alerts --help`)")
+    sub.add_parser("audit", help="end-to-end accounting by key; --redrive re-produces missing articles")
     return parser
 
 
