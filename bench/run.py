@@ -72,8 +72,25 @@ def relabel(items: list[tuple[str, bytes]], prefix: str) -> list[tuple[str, byte
 # --- the Stanza ceiling -----------------------------------------------------------------------------
 
 
-def measure_ceiling(settings: Settings, items: list[tuple[str, bytes]]) -> dict[str, Any]:
-    """Raw bulk NER throughput on the same cleaned Arabic texts, in batches of the worker's size."""
+def _time_ner(ner: Any, arabic: list[Any], size: int) -> tuple[int, float]:
+    tokens = 0
+    start = time.perf_counter()
+    for offset in range(0, len(arabic), size):
+        ner.tag_batch(arabic[offset : offset + size])
+        tokens += ner.last_batch_tokens
+    return tokens, time.perf_counter() - start
+
+
+def measure_ceiling(
+    settings: Settings, items: list[tuple[str, bytes]], worker_torch_threads: int = 0
+) -> dict[str, Any]:
+    """Raw bulk NER throughput on the same cleaned Arabic texts, in batches of the worker's size.
+
+    Measured with torch's default threads (all cores: the machine's best raw NER), so a worker tuned to
+    fewer threads is compared with the real ceiling; the rate with the workers' thread count is reported too.
+    """
+    import torch
+
     from stages.clean import clean_article
     from stages.ingest import decode_raw_article
     from streams.runtime import StageRuntime
@@ -94,13 +111,17 @@ def measure_ceiling(settings: Settings, items: list[tuple[str, bytes]]) -> dict[
     prep_s = time.perf_counter() - prep_start
     size = settings.ner_batch_size
     ner.tag_batch(arabic[:2])  # first call pays one-off allocations; not part of the steady state
-    tokens = 0
-    start = time.perf_counter()
-    for offset in range(0, len(arabic), size):
-        ner.tag_batch(arabic[offset : offset + size])
-        tokens += ner.last_batch_tokens
-    seconds = time.perf_counter() - start
+    # best of two passes: the ceiling is the machine's capacity, not a pass slowed by a neighbour's job
+    tokens, seconds = min((_time_ner(ner, arabic, size) for _ in range(2)), key=lambda r: r[1])
+    per_thread = {}
+    if worker_torch_threads and worker_torch_threads != torch.get_num_threads():
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(worker_torch_threads)
+        per_thread[str(worker_torch_threads)] = round(len(items) / _time_ner(ner, arabic, size)[1], 3)
+        torch.set_num_threads(default_threads)
     return {
+        "torch_threads": torch.get_num_threads(),
+        "articles_per_s_with_worker_torch_threads": per_thread,
         "articles": len(items),
         "arabic_articles": len(arabic),
         "tokens": tokens,
@@ -462,7 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="repeat the articles N times with new ids (default 1 quick, 3 full)",
     )
-    parser.add_argument("--workers", type=int, default=1, help="workers for the main measurement")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="workers for the main measurement (default: one per core, at most the partition count)",
+    )
     parser.add_argument("--scaling", action="store_true", help="also measure 1 vs 2 workers")
     parser.add_argument(
         "--latency-articles", type=int, default=None, help="articles in the half-rate latency run"
@@ -486,8 +512,10 @@ def main(argv: list[str] | None = None) -> int:
 
     overrides = parse_overrides(args.set)
     for name, value in overrides.items():
-        os.environ[name] = value  # the ceiling must use the same settings as the workers
+        if name != "RAQIB_TORCH_THREADS":  # the ceiling uses the same model and batch size as the workers
+            os.environ[name] = value
     settings = Settings()
+    worker_threads = int(overrides.get("RAQIB_TORCH_THREADS", os.environ.get("RAQIB_TORCH_THREADS", "0")))
     repeat = args.repeat or (1 if args.quick else 3)
     items = news_items(settings, repeat=repeat)
     latency_items = (
@@ -496,10 +524,12 @@ def main(argv: list[str] | None = None) -> int:
         else min(len(items), 150 if args.quick else 300)
     )
     cores = os.cpu_count() or 1
+    partitions = int(overrides.get("RAQIB_TOPIC_PARTITIONS", os.environ.get("RAQIB_TOPIC_PARTITIONS", "4")))
+    args.workers = args.workers or max(1, min(cores, partitions))
     started = time.time()
     load = os.getloadavg()
     log(f"bench: {len(items)} articles, {cores} cores, load {load[0]:.2f}; Stanza ceiling first")
-    ceiling = measure_ceiling(settings, items)
+    ceiling = measure_ceiling(settings.model_copy(update={"torch_threads": 0}), items, worker_threads)
     log(f"  ceiling: {ceiling['articles_per_s']} articles/s, {ceiling['tokens_per_s']} tokens/s")
     main_run = run_pipeline(args.workers, items, overrides, latency_items, args.timeout, log)
     peak = main_run["peak"]
@@ -526,8 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "ner_batch_size": settings.ner_batch_size,
             "ner_batch_wait_s": settings.ner_batch_wait_s,
-            "torch_threads": settings.torch_threads,
-            "topic_partitions": int(overrides.get("RAQIB_TOPIC_PARTITIONS", 4)),
+            "torch_threads": worker_threads,
+            "topic_partitions": partitions,
             "overrides": overrides,
         },
     }

@@ -69,8 +69,31 @@ def create_app(settings: Settings) -> faust.App:
     )
 
 
+def set_fetch_max_wait(ms: int) -> None:
+    """Faust builds its worker consumer with ``fetch_max_wait_ms=1500`` hard-coded; use ``ms`` instead.
+
+    Measured on the embedded Tansu broker: a fetch waiting for data was answered ~0.4-1.5 s late at 1500
+    (7-15 ms at ≤ 500), so every hop between agents added up to 1.5 s. A real Kafka broker answers as soon
+    as data arrives, so there the value only bounds idle polling.
+    """
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    original = getattr(AIOKafkaConsumerThread, "_raqib_original_create", None) or (
+        AIOKafkaConsumerThread._create_worker_consumer
+    )
+
+    def create(self: AIOKafkaConsumerThread, transport: object) -> object:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = ms  # read by AIOKafkaConsumer.start() when it builds its Fetcher
+        return consumer
+
+    AIOKafkaConsumerThread._raqib_original_create = original
+    AIOKafkaConsumerThread._create_worker_consumer = create
+
+
 settings = get_settings()
 app = create_app(settings)
+set_fetch_max_wait(settings.consumer_fetch_max_wait_ms)
 
 
 def _topic(spec: specs.TopicSpec) -> faust.TopicT:

@@ -36,6 +36,7 @@ def embedded_env(bootstrap: str, run_dir: Path, **overrides: str) -> dict[str, s
             "RAQIB_PRODUCER_MAX_BATCH_SIZE": "1",  # Tansu's ListOffsets is wrong for multi-record batches
             "RAQIB_BROKER_SESSION_TIMEOUT_S": "6",
             "RAQIB_BROKER_HEARTBEAT_INTERVAL_S": "1",
+            "RAQIB_CONSUMER_FETCH_MAX_WAIT_MS": "100",  # Tansu answers waiting fetches late (see streams.app)
             "PYTHONUNBUFFERED": "1",
         }
     )
