@@ -9,7 +9,7 @@ What it measures, in one run (``--quick``: the 300 real news articles once, a fe
    each worker's ``/metrics`` (``raqib_stage_latency_seconds_sum`` deltas); RSS per worker.
 3. Latency at half of that peak rate (a rate-limited producer): p50/p95/p99 from the send to the
    article's terminal record and to its last event (Kafka record timestamps, same machine clock).
-4. ``--scaling``: the same with 1 and then 2 workers (one torch thread per worker core share), the
+4. ``--scaling``: the same with 1 and then 2 workers (same per-worker settings: one torch thread), the
    ratio, and a projection for a 16-partition deployment derived from the measured per-core figure.
 
 Figures are produced here, by a script anyone can rerun, not asserted by timed tests.
@@ -564,9 +564,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.scaling:
         runs = {}
         for count in (1, 2):
-            env = dict(overrides)
-            env.setdefault("RAQIB_TORCH_THREADS", str(max(1, cores // count)))
-            log(f"scaling: {count} worker(s), torch threads {env['RAQIB_TORCH_THREADS']}")
+            env = dict(overrides)  # the same per-worker settings (default: 1 torch thread) for both counts
+            log(
+                f"scaling: {count} worker(s), torch threads {env.get('RAQIB_TORCH_THREADS', settings.torch_threads)}"
+            )
             runs[count] = run_pipeline(count, items, env, 0, args.timeout, log)["peak"]["articles_per_s"]
         per_core = runs[2] / min(2, cores)
         result["scaling"] = {
