@@ -515,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         if name != "RAQIB_TORCH_THREADS":  # the ceiling uses the same model and batch size as the workers
             os.environ[name] = value
     settings = Settings()
-    worker_threads = int(overrides.get("RAQIB_TORCH_THREADS", os.environ.get("RAQIB_TORCH_THREADS", "0")))
+    worker_threads = int(overrides.get("RAQIB_TORCH_THREADS", settings.torch_threads))
     repeat = args.repeat or (1 if args.quick else 3)
     items = news_items(settings, repeat=repeat)
     latency_items = (
