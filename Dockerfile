@@ -27,6 +27,7 @@ COPY schemas/ schemas/
 COPY stages/ stages/
 COPY streams/ streams/
 COPY agents/ agents/
+COPY bench/ bench/
 RUN pip install . && raqib --help > /dev/null
 # Optional: bake Stanza's official Arabic models into the image (needs network at build time).
 RUN mkdir -p /opt/models/stanza \
