@@ -451,20 +451,10 @@ class EventTagger:
 
     # -- catalogue helpers
     def _place(self, place_id: str | None) -> Any:
-        if not place_id or self.catalogue is None:
-            return None
-        try:
-            return self.catalogue.place(place_id)
-        except (KeyError, LookupError):
-            return None
+        return self.catalogue.place(place_id) if place_id and self.catalogue is not None else None
 
     def _actor(self, actor_id: str | None) -> Any:
-        if not actor_id or self.catalogue is None:
-            return None
-        try:
-            return self.catalogue.actor(actor_id)
-        except (KeyError, LookupError):
-            return None
+        return self.catalogue.actor(actor_id) if actor_id and self.catalogue is not None else None
 
     # -- main entry
     def tag(self, article: EntityTaggedArticle) -> list[Event]:
