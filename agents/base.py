@@ -10,10 +10,8 @@ to *send* are retried with backoff and never acked.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,16 +19,13 @@ from typing import Any, TypeVar
 from faust.types import EventT, StreamT, TopicT
 from pydantic import BaseModel
 
-from schemas import DeadLetter, encode
-from stages.errors import StageError
+from schemas import encode
+from stages.errors import StageError, dead_letter, failure_reason
 from stages.ingest import content_key
 from streams import metrics
 from streams.audit import UNDELIVERED_BATCHES
 
 log = logging.getLogger(__name__)
-
-#: Cap on the original value kept in a DLQ record, so a 10 MB garbage message does not make a 10 MB DLQ record.
-DLQ_ORIGINAL_CAP_BYTES = 64 * 1024
 
 T = TypeVar("T")
 
@@ -64,41 +59,24 @@ def message_key(event: EventT) -> str:
     return content_key(raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogatepass"))
 
 
-def dead_letter(stage: str, error: BaseException, event: EventT, key: str | None = None) -> DeadLetter:
-    """A DeadLetter record with the reason and the original value (text if UTF-8, else base64)."""
-    message = event.message
-    value = (
-        message.value if isinstance(message.value, bytes) else str(message.value).encode("utf-8", "replace")
-    )
-    kept = value[:DLQ_ORIGINAL_CAP_BYTES]
-    try:
-        original, encoding = kept.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        original, encoding = base64.b64encode(kept).decode("ascii"), "base64"
-    reason = error.reason if isinstance(error, StageError) else "internal_error"
-    return DeadLetter(
-        stage=stage,
-        error_class=type(error).__name__
-        if not isinstance(error, StageError)
-        else f"{type(error).__name__}:{reason}",
-        message=str(error)[:2000] or type(error).__name__,
-        original=original,
-        original_encoding=encoding,
-        original_size=len(value),
-        truncated=len(value) > len(kept),
-        key=key or message_key(event),
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-    )
-
-
 def dlq_output(
     dlq_topic: TopicT, stage: str, error: BaseException, event: EventT, key: str | None = None
 ) -> Output:
     """Route a failed input to the DLQ and count it."""
-    record = dead_letter(stage, error, event, key)
-    reason = error.reason if isinstance(error, StageError) else "internal_error"
+    message = event.message
+    value = (
+        message.value if isinstance(message.value, bytes) else str(message.value).encode("utf-8", "replace")
+    )
+    record = dead_letter(
+        stage,
+        error,
+        value,
+        key or message_key(event),
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
+    reason = failure_reason(error)
     metrics.MESSAGES.labels(stage, "dlq").inc()
     metrics.DLQ_MESSAGES.labels(stage, reason).inc()
     if not isinstance(error, StageError):
@@ -208,15 +186,6 @@ async def process_batches(
     """The body of every batched agent: take a batch, run the stage off the loop, deliver, then ack."""
     async for events in stream.take_events(size, within=within_s):
         async with Held(events):
-            await deliver(await timed(stage, len(events), pool.run(batch_fn, events)))
-
-
-async def timed(stage: str, items: int, work: Awaitable[T]) -> T:
-    """Await ``work`` and observe per-item stage latency."""
-    start = time.perf_counter()
-    try:
-        return await work
-    finally:
-        per_item = (time.perf_counter() - start) / max(items, 1)
-        for _ in range(max(items, 1)):
-            metrics.STAGE_LATENCY.labels(stage).observe(per_item)
+            with metrics.stage_timer(stage, len(events)):
+                outputs = await pool.run(batch_fn, events)
+            await deliver(outputs)

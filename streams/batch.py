@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from schemas import DeadLetter, EnrichedArticle, Event, LanguageTaggedArticle
 from stages.clean import clean_article
-from stages.errors import StageError
+from stages.errors import dead_letter
 from stages.ingest import decode_raw_article
 from streams.runtime import StageRuntime
 
@@ -22,21 +22,6 @@ class BatchResult:
     other: list[LanguageTaggedArticle] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _dead_letter(stage: str, key: str, value: bytes, error: Exception) -> DeadLetter:
-    reason = error.reason if isinstance(error, StageError) else "internal_error"
-    text = value[:65536].decode("utf-8", "replace")
-    return DeadLetter(
-        stage=stage,
-        error_class=f"{type(error).__name__}:{reason}",
-        message=str(error)[:2000] or type(error).__name__,
-        original=text,
-        original_encoding="utf-8",
-        original_size=len(value),
-        truncated=len(value) > 65536,
-        key=key,
-    )
 
 
 def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_size: int = 16) -> BatchResult:
@@ -53,7 +38,7 @@ def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_s
             clean = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
             tagged = runtime.langid.route(clean)
         except Exception as exc:
-            result.dead_letters.append(_dead_letter("clean", key, value, exc))
+            result.dead_letters.append(dead_letter("clean", exc, value, key))
             continue
         if tagged.routed_to == "arabic":
             arabic.append((key, value, tagged))
@@ -69,7 +54,7 @@ def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_s
                 linked = runtime.catalogue.link(ents)
                 events = [stories.assign(event) for event in runtime.tagger.tag(linked)]
             except Exception as exc:
-                result.dead_letters.append(_dead_letter("tag", key, value, exc))
+                result.dead_letters.append(dead_letter("tag", exc, value, key))
                 continue
             result.events.extend(events)
             result.enriched.append(EnrichedArticle.for_article(linked, [event.event_id for event in events]))
