@@ -15,6 +15,7 @@ DELEGATED = {
     ("eval", "langid"): "stages.langid",
     ("models", "train-ner"): "stages.train_ner",
     ("models", "train-events"): "stages.train_events",
+    ("models", "expand-ner-vocab"): "stages.expand_ner_vocab",
     ("alerts",): "stages.alerts",
     ("audit",): "streams.audit",
     ("bench",): "bench.run",
@@ -177,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--package", default="default")
     download.set_defaults(func=cmd_models_download)
     models_sub.add_parser("train-ner", help="train a Stanza NER model on ../shared data (see --help)")
+    models_sub.add_parser(
+        "expand-ner-vocab", help="add aligned word vectors for unseen words to an NER model (see --help)"
+    )
     models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
 
     ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
