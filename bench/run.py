@@ -37,6 +37,8 @@ from streams.settings import REPO_ROOT, Settings
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
 TERMINAL = ("raqib.articles.enriched.v1", "raqib.articles.other.v1", "raqib.dlq.v1")
 EVENTS = "raqib.events.v1"
+#: Intermediate topics, in pipeline order: their record timestamps split the latency into hops.
+HOPS = ("raqib.articles.clean.v1", "raqib.articles.ar.v1", "raqib.articles.entities.v1")
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -145,6 +147,7 @@ class Observation:
     terminal_topic: dict[str, str] = field(default_factory=dict)
     event_ids: dict[str, list[str]] = field(default_factory=dict)
     event_ts: dict[str, float] = field(default_factory=dict)
+    hop_ts: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class Watcher:
@@ -163,7 +166,7 @@ class Watcher:
         )
         parts = [
             TopicPartition(name, p)
-            for name in (*TERMINAL, EVENTS)
+            for name in (*TERMINAL, EVENTS, *HOPS)
             for p in sorted(self.consumer.partitions_for_topic(name) or [])
         ]
         self.consumer.assign(parts)
@@ -176,6 +179,9 @@ class Watcher:
                 ts = record.timestamp / 1000.0
                 if tp.topic == EVENTS:
                     self.seen.event_ts.setdefault(key, ts)
+                    continue
+                if tp.topic in HOPS:
+                    self.seen.hop_ts.setdefault(tp.topic, {}).setdefault(key, ts)
                     continue
                 self.seen.terminal_ts.setdefault(key, ts)
                 self.seen.terminal_topic.setdefault(key, tp.topic)
@@ -239,6 +245,25 @@ def rss_mb(pid: int) -> dict[str, float]:
                     int(amount.split()[0]) / 1024, 1
                 )
     return values
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds a process has used so far, from /proc (Linux; 0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(pipe: Pipeline) -> dict[str, float]:
+    """CPU seconds per process of a run: each worker, the broker, and this process (producer + watcher)."""
+    snap = {p.name: cpu_seconds(p.proc.pid) for p in pipe.procs}
+    snap["broker"] = cpu_seconds(pipe.broker.pid if pipe.broker else None)
+    snap["bench (producer + watcher)"] = cpu_seconds(os.getpid())
+    return snap
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:
@@ -344,10 +369,19 @@ def latencies(watcher: Watcher, sent: dict[str, float]) -> dict[str, Any]:
         stamps = [seen.event_ts[e] for e in seen.event_ids.get(key, []) if e in seen.event_ts]
         if stamps:
             to_event.append(max(stamps) - t)
+    # per hop: time from the previous topic's record to this one's (send → clean → ar → entities → end)
+    hops: dict[str, Any] = {}
+    previous = {k: t for k, t in sent.items()}
+    for name in (*HOPS, "terminal"):
+        stamps = seen.terminal_ts if name == "terminal" else seen.hop_ts.get(name, {})
+        deltas = [stamps[k] - previous[k] for k in sent if k in stamps and k in previous]
+        hops[name.removeprefix("raqib.articles.").removesuffix(".v1")] = percentiles(deltas)
+        previous = {k: stamps[k] for k in sent if k in stamps}
     return {
         "to_terminal": percentiles(to_terminal),
         "to_event": percentiles(to_event),
         "events_measured": len(to_event),
+        "hops": hops,
     }
 
 
@@ -368,6 +402,7 @@ def run_pipeline(
         warm_s = pipe.warm_up(items[:8], watcher)
         log(f"  {workers} worker(s) warm after {warm_s:.1f}s")
         before = [scrape(p.metrics_port) for p in pipe.procs]
+        cpu_before = cpu_snapshot(pipe)
         run_items = relabel(items, "peak-")
         keys = {k for k, _ in run_items}
         sent = send(pipe.settings, run_items)
@@ -375,6 +410,7 @@ def run_pipeline(
             missing = len(keys - watcher.seen.terminal_ts.keys())
             raise RuntimeError(f"peak run incomplete: {missing} articles missing\n{pipe.procs[0].log_tail()}")
         after = [scrape(p.metrics_port) for p in pipe.procs]
+        cpu_used = {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu_snapshot(pipe).items()}
         first = min(sent.values())
         last = max(watcher.seen.terminal_ts[k] for k in keys)
         wall = last - first
@@ -397,6 +433,9 @@ def run_pipeline(
             "stage_seconds": {k: round(v, 3) for k, v in sorted(stages.items())},
             "stage_share": {k: round(v / busy, 4) for k, v in sorted(stages.items())},
             "backlog_latency": latencies(watcher, sent)["to_terminal"],
+            # where the machine's CPU went during the peak run (cores × wall is what was available)
+            "cpu_seconds": cpu_used,
+            "cpu_available_s": round(wall * (os.cpu_count() or 1), 2),
             "rss": {p.name: rss_mb(p.proc.pid) for p in pipe.procs},
         }
         log(f"  peak: {peak_rate:.2f} articles/s over {len(run_items)} articles ({wall:.1f}s)")
@@ -521,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     latency_items = (
         args.latency_articles
         if args.latency_articles is not None
-        else min(len(items), 150 if args.quick else 300)
+        else min(len(items), 300)
     )
     cores = os.cpu_count() or 1
     partitions = int(overrides.get("RAQIB_TOPIC_PARTITIONS", os.environ.get("RAQIB_TOPIC_PARTITIONS", "4")))
@@ -556,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "ner_batch_size": settings.ner_batch_size,
             "ner_batch_wait_s": settings.ner_batch_wait_s,
+            "ner_quantize": settings.ner_quantize,
             "torch_threads": worker_threads,
             "topic_partitions": partitions,
             "overrides": overrides,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from schemas.articles import CleanArticle, CleaningStats, OffsetSegment, RawArticle
@@ -87,6 +88,7 @@ class _Block:
         return _key(self.text)
 
 
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     """Comparison key: matching form, letters and digits only (so punctuation/spacing differences vanish)."""
     return _NON_KEY_RE.sub(" ", matching_form(text)).strip().lower()

@@ -307,12 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resources-dir", type=Path, default=None, help="Stanza resources dir (resources.json)"
     )
+    parser.add_argument(
+        "--quantize", choices=("none", "int8"), default="none", help="score the int8-quantised model"
+    )
     parser.add_argument("--dict-min-count", type=int, default=2)
     parser.add_argument("--dict-min-ratio", type=float, default=0.6)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    tagger = NerTagger(args.model_dir, resources_dir=args.resources_dir)
+    tagger = NerTagger(args.model_dir, resources_dir=args.resources_dir, quantize=args.quantize)
     second = None
     if not args.no_link and str(args.ensemble_dir) != "none" and args.ensemble_dir.is_dir():
         second = NerTagger(args.ensemble_dir, resources_dir=args.resources_dir)

@@ -70,6 +70,7 @@ class TriggerMatch:
     tok_end: int
 
 
+@lru_cache(maxsize=65536)
 def stems(form: str) -> tuple[str, ...]:
     """Lookup candidates for one folded word: itself, without و/ف, ب/ل/ك, ال/لل, and a pronoun suffix."""
     out = [form]
@@ -95,13 +96,19 @@ def stems(form: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[WordToken]:
     """Word tokens of ``text`` in matching form, with offsets into ``text``."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[WordToken, ...]:
+    """Cached: the tagger, its clause judge and the classifier features all re-read the same sentence."""
     folded, index_map = matching_form_with_map(text)
     out: list[WordToken] = []
     for m in _WORD_RE.finditer(folded):
         start = index_map[m.start()]
         end = index_map[m.end() - 1] + 1
         out.append(WordToken(start, end, m.group(), stems(m.group())))
-    return out
+    return tuple(out)
 
 
 def _fold_word(word: str) -> str:

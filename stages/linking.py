@@ -145,7 +145,8 @@ def _forms(text: str) -> tuple[str, ...]:
     return tuple(matching_form(t.text) for t in tokenize(text) if t.text not in _QUOTES)
 
 
-def _clitic_variants(form: str) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=65536)
+def _clitic_variants(form: str) -> tuple[tuple[str, bool], ...]:
     """``form`` and its readings without attached clitics: (و|ف)? then (ب|ل|ك)? or لل→ال. True = stripped."""
     out: list[tuple[str, bool]] = [(form, False)]
     bases = [form]
@@ -157,7 +158,7 @@ def _clitic_variants(form: str) -> list[tuple[str, bool]]:
             out.append(("ال" + base[2:], True))
         if len(base) > 3 and base[0] in "بلك":
             out.append((base[1:], True))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -171,11 +171,13 @@ class NerTagger:
         dictionary: EntityDictionary | None = None,
         self_check: bool = True,
         propagate: bool = False,
+        quantize: Quantize = "none",
     ) -> None:
         """Load the model; ``*_file`` are names inside ``model_dir`` (or absolute paths); None = auto-detect.
 
         ``dictionary`` adds an entity-dictionary layer to ``tag_batch``; ``self_check=False`` is only for
-        scoring freshly trained (possibly still useless) models.
+        scoring freshly trained (possibly still useless) models. ``quantize="int8"`` converts the LSTMs and
+        linear layers to dynamic int8 (see ``quantize_dynamic_int8``).
         """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
@@ -229,6 +231,10 @@ class NerTagger:
             )
         except Exception as exc:  # Stanza raises many kinds (AssertionError, KeyError, …) for bad files
             raise ModelLoadError(f"Stanza could not load {model_path} with {pretrain_path}: {exc}") from exc
+        self.quantize = quantize
+        if quantize == "int8":
+            quantize_dynamic_int8(self._nlp)
+            self.name = f"{self.name}+int8"
         found = (
             decode_tags(self.tag_tokens([list(self.SELF_CHECK_TOKENS)])[0]) if self_check else [(0, 0, "-")]
         )
@@ -288,6 +294,28 @@ class NerTagger:
 
 
 Source = Literal["ner", "catalogue"]
+Quantize = Literal["none", "int8"]
+
+
+def quantize_dynamic_int8(nlp: Any) -> None:
+    """Swap the NER model(s) of a Stanza pipeline for dynamically int8-quantised copies, in place.
+
+    Why: on CPU the BiLSTMs are the whole cost of NER. PyTorch's dynamic quantisation stores LSTM and
+    Linear weights as int8 and quantises activations on the fly; measured on the ANERcorp test split with
+    one thread: 1.5x faster, entity F1 70.77 → 70.63. PyTorch marks ``torch.ao.quantization`` deprecated
+    (successor: torchao) but 2.13, the version we pin, still ships it; its warnings are silenced here.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        for trainer in nlp.processors["ner"].trainers:
+            trainer.model = torch.ao.quantization.quantize_dynamic(
+                trainer.model, {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8
+            )
 
 
 def propagation_layer(

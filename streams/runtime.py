@@ -59,6 +59,7 @@ class StageRuntime:
                 resources_dir=self.settings.stanza_resources_dir,
                 torch_threads=self.settings.torch_threads,
                 propagate=self.settings.ner_propagate,
+                quantize=self.settings.ner_quantize,
             )
 
     @cached_property

@@ -75,9 +75,20 @@ class Settings(BaseSettings):
         "a batch anyway), p99 latency at half the peak rate 3.1 s → 2.2 s (less head-of-line blocking).",
     )
     ner_batch_wait_s: float = Field(default=0.05, gt=0, description="Max wait to fill a batch.")
+    ner_group_tokens: int = Field(
+        default=1200,
+        ge=1,
+        description="A taken batch runs through Stanza shortest article first, in groups of about this many "
+        "tokens (estimated from message size), each delivered as soon as it is tagged: a short article no "
+        "longer waits for a long one taken with it.",
+    )
     ner_propagate: bool = Field(
         default=True,
         description="Tag later mentions of a name the model found once in the article (+1.6 F1).",
+    )
+    ner_quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="'int8': dynamic int8 LSTMs/linears (1.5x faster NER on CPU, -0.1 F1 on ANERcorp test).",
     )
     torch_threads: int = Field(
         default=1,

@@ -121,6 +121,40 @@ def test_ner_and_tag_agents_produce_entities_events_and_terminal_record(sent: li
     assert {event.event_id for event in candidates} == set(enriched[0].event_ids)
 
 
+@dataclass
+class _Msg:
+    value: bytes
+
+
+def test_ner_groups_run_short_articles_first_within_the_token_budget() -> None:
+    from agents.base import BYTES_PER_TOKEN, ner_groups
+
+    sizes = [3000, 100, 900, 200, 50]  # estimated tokens
+    events = [_Msg(b"x" * (n * BYTES_PER_TOKEN)) for n in sizes]
+    groups = ner_groups(events, max_tokens=1200)
+    assert [[len(e.value) // BYTES_PER_TOKEN for e in g] for g in groups] == [[50, 100, 200], [900], [3000]]
+    assert sorted(id(e) for g in groups for e in g) == sorted(id(e) for e in events)  # nothing lost
+    assert ner_groups(events, max_tokens=10**9) == [sorted(events, key=lambda e: len(e.value))]
+    assert ner_groups([], max_tokens=100) == []
+
+
+def test_ner_agent_delivers_every_article_of_a_split_batch(
+    sent: list[Sent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stages.clean import clean_article
+    from stages.ingest import decode_raw_article
+
+    # every article is a Stanza call of its own
+    monkeypatch.setattr(pipeline, "settings", pipeline.settings.model_copy(update={"ner_group_tokens": 1}))
+    values = []
+    for key, text in (("ar-long", REPORT + "\n" + REPORT.replace("حلب", "إدلب")), ("ar-short", REPORT)):
+        clean = clean_article(decode_raw_article(orjson.dumps({"id": key, "text": text})))
+        values.append((key.encode(), pipeline.runtime.langid.route(clean).model_dump_json().encode()))
+    run(_feed(pipeline.ner_agent, values, sent, expect=2))
+    assert sorted(r.key for r in sent) == ["ar-long", "ar-short"]
+    assert all(r.topic == topics.ENTITIES.name for r in sent)
+
+
 def test_story_agent_emits_events_keyed_by_event_id(sent: list[Sent]) -> None:
     from pathlib import Path
 
