@@ -166,7 +166,7 @@ class Watcher:
         )
         parts = [
             TopicPartition(name, p)
-            for name in (*TERMINAL, EVENTS, *HOPS)
+            for name in (*TERMINAL, EVENTS)
             for p in sorted(self.consumer.partitions_for_topic(name) or [])
         ]
         self.consumer.assign(parts)
@@ -179,9 +179,6 @@ class Watcher:
                 ts = record.timestamp / 1000.0
                 if tp.topic == EVENTS:
                     self.seen.event_ts.setdefault(key, ts)
-                    continue
-                if tp.topic in HOPS:
-                    self.seen.hop_ts.setdefault(tp.topic, {}).setdefault(key, ts)
                     continue
                 self.seen.terminal_ts.setdefault(key, ts)
                 self.seen.terminal_topic.setdefault(key, tp.topic)
@@ -202,6 +199,34 @@ class Watcher:
             if alive is not None and not alive():
                 return False
         return self.complete(keys)
+
+    def read_hops(self, bootstrap: str, keys: set[str], timeout_s: float = 60.0) -> None:
+        """Producer timestamps of ``keys`` on the intermediate topics, read after the run (so reading the
+        large article records costs the measured run nothing)."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
+        try:
+            parts = [
+                TopicPartition(name, p) for name in HOPS for p in sorted(consumer.partitions_for_topic(name) or [])
+            ]
+            consumer.assign(parts)
+            consumer.seek_to_beginning(*parts)
+            ends = consumer.end_offsets(parts)
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline and any(consumer.position(tp) < ends[tp] for tp in parts):
+                for tp, records in consumer.poll(timeout_ms=200, max_records=5000).items():
+                    for record in records:
+                        key = record.key.decode("utf-8", "replace") if record.key else ""
+                        if key in keys:
+                            self.seen.hop_ts.setdefault(tp.topic, {}).setdefault(key, record.timestamp / 1000.0)
+        finally:
+            consumer.close()
 
     def close(self) -> None:
         self.consumer.close()
@@ -448,6 +473,7 @@ def run_pipeline(
             lat_keys = set(sent)
             if not watcher.wait(lat_keys, timeout_s=timeout_s, alive=pipe.alive):
                 raise RuntimeError("latency run incomplete")
+            watcher.read_hops(pipe.broker.bootstrap, lat_keys)
             result["half_rate"] = {
                 "rate_articles_per_s": round(rate, 3),
                 "articles": len(lat_items),

@@ -28,6 +28,7 @@ if [[ $with_test == 1 ]]; then
   command -v prometheus >/dev/null || need+=(prometheus)
   command -v promtool >/dev/null || need+=(prometheus)
   { command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null; } || need+=(prometheus-alertmanager)
+  { command -v prometheus-pushgateway >/dev/null || command -v pushgateway >/dev/null; } || need+=(prometheus-pushgateway)
   if [[ ${#need[@]} -gt 0 ]]; then
     echo "installing Debian packages: ${need[*]} ..."
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import orjson
-from prometheus_client import Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, push_to_gateway
 
 from streams import topics
 from streams.settings import Settings
@@ -223,6 +223,36 @@ def reconcile(settings: Settings, grace_s: float = 120.0, redrive_missing: bool 
     )
 
 
+PUSH_JOB = "raqib-audit"
+
+
+def push_registry(report: AuditReport) -> CollectorRegistry:
+    """The gauges one audit pushes: its result and the time it finished (gauges only — counters from
+    separate short-lived runs would not add up)."""
+    registry = CollectorRegistry()
+    values = {
+        "raqib_audit_missing_keys": (AUDIT_MISSING._documentation, len(report.missing)),
+        "raqib_audit_duplicate_deliveries": (AUDIT_DUPLICATES._documentation, report.duplicate_deliveries),
+        "raqib_audit_redriven_last_run": ("Raw records re-produced by the last audit.", report.redriven),
+        "raqib_audit_raw_keys": ("Distinct raw keys seen by the last audit.", report.raw_keys),
+    }
+    for name, (doc, value) in values.items():
+        Gauge(name, doc, registry=registry).set(value)
+    Gauge(
+        "raqib_audit_last_success_timestamp_seconds", "When the last audit finished (Unix time).", registry=registry
+    ).set_to_current_time()
+    return registry
+
+
+def push_report(url: str, report: AuditReport, job: str = PUSH_JOB) -> None:
+    """Push one audit's result to a Prometheus Pushgateway (replacing the job's previous push).
+
+    A CronJob's process is gone before Prometheus could scrape it; the Pushgateway keeps the last result,
+    and the alert rules read it (``raqib_audit_missing_keys``; the last success time for staleness).
+    """
+    push_to_gateway(url, job=job, registry=push_registry(report), timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m streams.audit [--grace S] [--redrive] [--json]``: exit 1 when keys are missing."""
     parser = argparse.ArgumentParser(prog="raqib audit", description=__doc__.split("\n\n")[0])
@@ -230,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redrive", action="store_true", help="re-produce missing raw records")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = reconcile(Settings(), grace_s=args.grace, redrive_missing=args.redrive)
+    settings = Settings()
+    report = reconcile(settings, grace_s=args.grace, redrive_missing=args.redrive)
+    if settings.pushgateway_url:
+        push_report(settings.pushgateway_url, report)
     if args.json:
         print(orjson.dumps(report.as_dict()).decode())
     else:

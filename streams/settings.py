@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     alertmanager_url: str | None = Field(
         default=None, description="e.g. http://alertmanager:9093; None = off."
     )
+    pushgateway_url: str | None = Field(
+        default=None,
+        description="Prometheus Pushgateway (e.g. http://pushgateway:9091) that `raqib audit` pushes its "
+        "result to, so an audit run as a CronJob feeds the alert rules; None = off.",
+    )
 
     # --- Ops ---------------------------------------------------------------------------
     metrics_port: int = Field(default=9108, ge=0, description="Prometheus /metrics port (0 = off).")

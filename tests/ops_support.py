@@ -20,6 +20,7 @@ INSTALL_HINT = {
     "promtool": "apt-get install -y prometheus",
     "alertmanager": "apt-get install -y prometheus-alertmanager",
     "amtool": "apt-get install -y prometheus-alertmanager",
+    "pushgateway": "apt-get install -y prometheus-pushgateway",
     "kubectl": "install kubectl (it embeds kustomize)",
 }
 

@@ -152,3 +152,16 @@ def test_monitoring_services_use_the_committed_configs() -> None:
 @pytest.mark.parametrize("path", ["../shared", "../shared/seeds"])
 def test_shared_mounts_exist_beside_the_repo(path: str) -> None:
     assert (REPO_ROOT / path).is_dir(), f"{path} (relative to the repo) must exist for the compose mounts"
+
+
+def test_audit_loop_pushes_to_the_pushgateway_prometheus_scrapes() -> None:
+    services = load()["services"]
+    audit = services["audit"]
+    assert audit["image"] == "raqib:local"
+    assert "raqib audit" in audit["command"][0] and "--redrive" in audit["command"][0]
+    url = audit["environment"]["RAQIB_PUSHGATEWAY_URL"]
+    assert url == "http://pushgateway:9091" and "pushgateway" in services
+    prometheus = yaml.safe_load((REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    [job] = [j for j in prometheus["scrape_configs"] if j["job_name"] == "pushgateway"]
+    assert job["honor_labels"] is True  # keeps job="raqib-audit" as pushed
+    assert job["static_configs"][0]["targets"] == ["pushgateway:9091"]

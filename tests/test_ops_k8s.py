@@ -236,10 +236,31 @@ def test_selectors_select_the_workers(target: str) -> None:
     # job label = the Service's app.kubernetes.io/name = "raqib", as the alert rules and dashboard expect.
     assert service["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "raqib"
     assert selects(one(target, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"], labels)
-    policy = one(target, "NetworkPolicy")
+    [policy] = [p for p in objects(target, "NetworkPolicy") if p["metadata"]["name"].endswith("raqib-worker")]
     assert selects(policy["spec"]["podSelector"]["matchLabels"], labels)
     assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
     assert [p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]] == ["metrics"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_audit_cronjob_redrives_and_pushes_and_is_not_a_worker(target: str) -> None:
+    cron = one(target, "CronJob")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]
+    [container] = pod["spec"]["containers"]
+    assert container["args"][0] == "audit" and "--redrive" in container["args"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["RAQIB_PUSHGATEWAY_URL"].startswith("http")
+    assert container["envFrom"][0]["configMapRef"]["name"].startswith("raqib-config")
+    labels = pod["metadata"]["labels"]
+    # the workers' Service, PDB and Deployment must not pick up audit pods
+    assert not selects(one(target, "Service")["spec"]["selector"], labels)
+    assert not selects(one(target, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"], labels)
+    assert not selects(one(target, "Deployment")["spec"]["selector"]["matchLabels"], labels)
+    [policy] = [p for p in objects(target, "NetworkPolicy") if p["metadata"]["name"].endswith("raqib-audit")]
+    assert selects(policy["spec"]["podSelector"]["matchLabels"], labels)
+    assert policy["spec"]["ingress"] == []
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
 
 
 def test_prod_namespace_is_restricted() -> None:

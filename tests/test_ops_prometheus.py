@@ -30,7 +30,7 @@ def test_promtool_check_config() -> None:
 def test_promtool_check_rules() -> None:
     result = promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 10 rules found" in result.stdout
+    assert "SUCCESS: 11 rules found" in result.stdout
 
 
 def test_promtool_rule_unit_tests() -> None:
@@ -45,7 +45,9 @@ def test_rules_use_only_exported_metrics() -> None:
     import yaml
 
     assert audit.AUDIT_MISSING is not None  # registers the audit metrics the rules use
-    exported = metrics.exported_metric_names() | {"up"}
+    # what the workers expose, plus what `raqib audit` pushes to the Pushgateway (same registry code)
+    pushed = audit.push_registry(audit.AuditReport(0, 0, [], 0, [], 0))
+    exported = metrics.exported_metric_names() | metrics.exported_metric_names(pushed) | {"up"}
     doc = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     names: set[str] = set()
     for group in doc["groups"]:
@@ -110,7 +112,7 @@ def test_real_prometheus_loads_and_evaluates_the_rules(prometheus: str) -> None:
 
     rules = wait_for(evaluated, timeout_s=15)
     assert rules, "rules not evaluated"
-    assert len(rules) == 10
+    assert len(rules) == 11
     assert {r["health"] for r in rules} == {"ok"}, [(r["name"], r.get("lastError")) for r in rules]
     # With one healthy worker scraped, none of the availability alerts fires.
     alerts = httpx.get(f"{prometheus}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
