@@ -513,7 +513,7 @@ class EventTagger:
                     continue
                 seen[key] = ev
                 events.append(ev)
-        return events
+        return merge_mentions(events)
 
     # -- parts
     def _actors(
@@ -745,6 +745,69 @@ class EventTagger:
         story_id, status = provisional_story(ev)
         ev.story_id, ev.story_status = story_id, status  # type: ignore[assignment]
         return ev
+
+
+def _covers(wide: Location, narrow: Location) -> bool:
+    """True when ``wide`` is an admin area (or the country) that contains ``narrow``."""
+    if wide.place_id and wide.place_id == narrow.place_id:
+        return True
+    if wide.geo_precision <= narrow.geo_precision:
+        return False
+    if wide.admin1 is None:  # the country, or a region without a governorate
+        return wide.place_id in (None, "sy") or wide.name_en == "Syria"
+    if wide.geo_precision == 3:
+        return wide.admin1 == narrow.admin1
+    return wide.admin2 is not None and wide.admin2 == narrow.admin2 and wide.admin1 == narrow.admin1
+
+
+def _same_actor(a: ActorRef | None, b: ActorRef | None) -> bool:
+    """Compatible: one side unknown, or the same catalogue actor (the same words when neither is linked)."""
+    if a is None or b is None:
+        return True
+    if a.actor_id or b.actor_id:
+        return a.actor_id == b.actor_id
+    return a.surface == b.surface
+
+
+def _same_count(a: Count | None, b: Count | None) -> bool:
+    return a is None or b is None or a.exact is None or b.exact is None or a.exact == b.exact
+
+
+def _coreferent(kept: Event, ev: Event) -> bool:
+    """Two mentions in one article of the same incident: same type and day, nothing contradicting."""
+    if (kept.event_type, kept.sub_event_type, kept.event_date) != (ev.event_type, ev.sub_event_type, ev.event_date):
+        return False
+    if not (_same_actor(kept.actor1, ev.actor1) and _same_actor(kept.actor2, ev.actor2)):
+        return False
+    if not (_same_count(kept.fatalities, ev.fatalities) and _same_count(kept.injured, ev.injured)):
+        return False
+    a, b = kept.location, ev.location
+    return a is None or b is None or _covers(a, b) or _covers(b, a)
+
+
+def merge_mentions(events: list[Event]) -> list[Event]:
+    """One record per incident: fold later mentions of an article's incident into its first mention.
+
+    News text names an incident several times (lead, detail, the other side's claim): "غارات للتحالف على
+    مواقع الميليشيات في دير الزور" then "استهدفت الغارات حقل العمر". Mentions of the same type on the same
+    day whose actors and counts do not contradict and whose places nest (the oil field lies in the
+    governorate) are one event; the kept record takes the most precise place and any actor or count only
+    the later mention gave. Distinct places at the same level, different days or different actors stay
+    separate events.
+    """
+    kept: list[Event] = []
+    for ev in events:
+        target = next((k for k in kept if _coreferent(k, ev)), None)
+        if target is None:
+            kept.append(ev)
+            continue
+        if ev.location is not None and (
+            target.location is None or ev.location.geo_precision < target.location.geo_precision
+        ):
+            target.location = ev.location
+        _fill_missing(target, ev)
+        target.story_id, target.story_status = provisional_story(target)  # type: ignore[assignment]
+    return kept
 
 
 def _fill_missing(kept: Event, dup: Event) -> None:
