@@ -26,6 +26,7 @@ from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
 from schemas.base import stable_id
 from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
+from stages.normalize import matching_form
 from stages.numbers import CasualtyMention, casualty_mentions
 from stages.stories import provisional_story
 from stages.timex import resolve_event_date
@@ -55,6 +56,16 @@ _CLAUSE_PAIR = {
     ("من", "ناحيه"),
 }
 _ATTACKER_MARK = {("علي", "يد"), ("علي", "ايدي"), ("من", "قبل"), ("من", "جانب")}
+#: 'المدعومة من X', 'بدعم من X', 'مدعومة بـX', 'موالية لـX', 'تابعة لـX', 'بقيادة X': X qualifies the actor
+#: named before it (its backer, patron or leader) and is not a party to the event.
+_BACKER_MARK = {(matching_form(a), matching_form(b)) for a, b in (
+    ("المدعومة", "من"), ("المدعوم", "من"), ("المدعومين", "من"), ("مدعومة", "من"), ("مدعوم", "من"),
+    ("بدعم", "من"), ("بإسناد", "من"),
+)}  # fmt: skip
+_QUALIFIER_WORDS = frozenset(matching_form(w) for w in (
+    "موالية", "الموالية", "موال", "الموالي", "الموالين", "موالين", "تابعة", "التابعة", "التابع", "تابع",
+    "مدعومة", "المدعومة", "مدعوم", "المدعوم", "بقيادة",
+))  # fmt: skip
 _ATTACKER_SINGLE = frozenset({"بيد", "نفذها", "نفذه", "شنها", "شنه", "تبنته", "تبنتها", "تبني"})
 _TARGET_SINGLE = frozenset(
     {"علي", "ضد", "مواقع", "موقع", "مقر", "مقرات", "قاعده", "نقاط", "نقطه", "عناصر", "عنصر", "صفوف",
@@ -223,6 +234,24 @@ class _ClauseJudge:
             self.lex.has_cue("tally", self.toks, self.lo, self.hi) is not None
             and self.lex.has_cue("tally_period", self.toks, self.lo, self.hi) is not None
         )
+
+
+#: People counted as casualties ('N عنصراً من X'); organisations ('قوات من الجيش') are not in the list.
+_CASUALTY_NOUNS = frozenset(
+    {"عنصر", "عناصر", "عنصرا", "جندي", "جنود", "جنديا", "جنديين", "مقاتل", "مقاتلين", "مقاتلا", "مسلحين",
+     "ضابط", "ضباط", "ضابطا", "عسكريين", "مجندين", "حراس", "قائد", "قيادي", "متمردين", "افراد", "فردا"}
+)  # fmt: skip
+_CASUALTY_VERBS = frozenset({"مقتل", "قتل", "قتلي", "جرح", "جرحي", "اصابه", "اصابة", "مصرع", "اسر", "اعتقال"})
+
+
+def _is_casualty_of(toks: list[WordToken], k: int) -> bool:
+    """Is the entity at token ``k`` the side that took the losses ('عنصراً من X', 'مقتل 5 من X')?"""
+    if k < 2 or toks[k - 1].form != "من":
+        return False
+    before = toks[k - 2]
+    if any(st in _CASUALTY_NOUNS for st in before.stems):
+        return True
+    return before.form.isdigit() and k >= 3 and any(st in _CASUALTY_VERBS for st in toks[k - 3].stems)
 
 
 def _is_verbal(form: str) -> bool:
@@ -529,6 +558,7 @@ class EventTagger:
         unmarked_before: list[Entity] = []
         unmarked_after: list[Entity] = []
         reporters: list[Entity] = []
+        victim_end: int | None = None  # end offset of the last entity read as the losing side
         for e in cands:
             rec = self._actor(e.link_id)
             kind = str(getattr(rec, "kind", "") or "")
@@ -542,6 +572,14 @@ class EventTagger:
                 continue
             prev1 = toks[k - 1].stems if k >= 1 else ()
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
+            if prev2 in _BACKER_MARK or any(st in _QUALIFIER_WORDS for st in prev1):
+                continue  # 'فصائل … المدعومة من الولايات المتحدة': the backer qualifies an actor, it is not one
+            coordinated = victim_end is not None and not sentence[victim_end - span.start : e.start - span.start].strip(" و")
+            if _is_casualty_of(toks, k) or coordinated:
+                # '14 عنصراً من قوات النظام وميليشيا الدفاع الوطني', 'مقتل 5 من التنظيم': the losing side
+                targets.append((e, "target"))
+                victim_end = e.end
+                continue
             if k >= 1 and toks[k - 1].form in _REPORT_VERBS:
                 # 'أعلن التحالف … أنه شن غارة': the reporter is the agent only when it speaks of itself
                 if _any_stem(toks, k, len(toks), frozenset({"انه", "انها", "انهم"})) and e.start < trig_start:
@@ -589,10 +627,14 @@ class EventTagger:
             and not attackers
             and not targets
         )
-        ref1 = self._actor_ref(a1, "participant" if participant else "attacker") if a1 else None
-        ref2 = self._actor_ref(a2, "participant" if participant else "target") if a2 else None
-        if ref1 is not None and ref2 is not None and ref1.actor_id and ref1.actor_id == ref2.actor_id:
-            ref2 = None
+        violent = det.event_type in VIOLENT_TYPES
+        ref1 = self._actor_ref(a1, "participant" if participant else "attacker", violent) if a1 else None
+        ref2 = self._actor_ref(a2, "participant" if participant else "target", violent) if a2 else None
+        if ref1 is not None and ref2 is not None and ref1.actor_id and ref2.actor_id:
+            root = getattr(self.catalogue, "root_actor", None)
+            if ref1.actor_id == ref2.actor_id or (root is not None and root(ref1.actor_id) == root(ref2.actor_id)):
+                # 'قوات النظام وميليشيا الدفاع الوطني', 'قسد … الدفاع الذاتي': one side named twice
+                ref2 = None
         if det.family == "protest":
             protesters = ActorRef(
                 name="Protesters", surface=det.trigger.surface, inter_code="protesters", role="participant"
@@ -606,13 +648,20 @@ class EventTagger:
             )
         return ref1, ref2
 
-    def _actor_ref(self, e: Entity, role: str) -> ActorRef:
+    def _actor_ref(self, e: Entity, role: str, violent: bool = False) -> ActorRef:
+        """The entity as an event actor. In violence, a state ('النظام', 'روسيا') acts through its armed
+        forces, so the state's '-forces' record is used where the catalogue has one (ACLED's convention)."""
         rec = self._actor(e.link_id) if e.link_kind == "actor" else None
+        actor_id = e.link_id if e.link_kind == "actor" else None
+        if violent and rec is not None and actor_id:
+            forces = self._actor(f"{actor_id}-forces")
+            if forces is not None:
+                rec, actor_id = forces, f"{actor_id}-forces"
         inter = getattr(rec, "inter_code", None)
         allowed = {"state_forces", "rebels", "political_militia", "identity_militia", "rioters", "protesters",
                    "civilians", "external_forces", "other"}  # fmt: skip
         return ActorRef(
-            actor_id=e.link_id if e.link_kind == "actor" else None,
+            actor_id=actor_id,
             name=(getattr(rec, "name_en", None) or e.link_name or e.text),
             surface=e.text,
             inter_code=inter if inter in allowed else None,

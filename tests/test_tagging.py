@@ -298,3 +298,28 @@ def test_mentions_of_one_incident_merge_into_the_most_precise_record() -> None:
     a = _mention(event_id="ev-5", location=gov, fatalities=Count(exact=2), **base)
     b = _mention(event_id="ev-6", location=gov, fatalities=Count(exact=9), **base)
     assert len(merge_mentions([a, b])) == 2
+
+
+def test_a_state_acts_through_its_forces_in_violence(tagger: EventTagger, catalogue: Catalogue) -> None:
+    ev = _one(_tag(tagger, catalogue, "قصف التحالف الدولي مواقع النظام في قرية حطلة شرق دير الزور أمس."))
+    assert ev.actor2 is not None and ev.actor2.actor_id == "sy-gov-forces" and ev.actor2.surface == "النظام"
+    assert ev.actor2.inter_code == "state_forces"
+
+
+def test_a_backer_or_leader_is_not_a_party(tagger: EventTagger, catalogue: Catalogue) -> None:
+    text = (
+        "سيطرت فصائل الجيش الحر المدعومة من الولايات المتحدة على مواقع لتنظيم داعش في ريف حمص الشرقي أمس."
+    )
+    ev = _one(_tag(tagger, catalogue, text))
+    ids = {ev.actor1.actor_id if ev.actor1 else None, ev.actor2.actor_id if ev.actor2 else None}
+    assert "us" not in ids and "us-forces" not in ids
+    assert "isis" in ids
+
+
+def test_one_side_named_twice_is_not_both_sides(tagger: EventTagger, catalogue: Catalogue) -> None:
+    text = "قُتل 14 عنصراً من قوات النظام وميليشيا الدفاع الوطني في قصف على ريف دير الزور الغربي أمس."
+    ev = _one(_tag(tagger, catalogue, text))
+    # the counted dead and the militia listed with them are the losing side, and one side only
+    assert ev.actor2 is not None and ev.actor2.actor_id == "sy-gov-forces" and ev.actor2.role == "target"
+    assert ev.actor1 is None or catalogue.root_actor(ev.actor1.actor_id or "") != "sy-gov"
+    assert ev.fatalities is not None and ev.fatalities.exact == 14
