@@ -276,6 +276,13 @@ def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken]
         if _any_stem(toks, lo, hi, _INTERVENTION) or "arrest" in ids:
             return "Protests", "Protest with intervention", "PROTEST", "demonstrate"
         return "Protests", "Peaceful protest", "PROTEST", "demonstrate"
+    if spec.id == "shelling" and any(
+        m.spec.id == "clash" and (abs(m.tok_start - best.tok_end) <= 1 or abs(best.tok_start - m.tok_end) <= 1)
+        for m in alive
+    ):
+        # 'القصف والاشتباكات المتواصلة': shelling named together with clashes is two-sided fighting, which
+        # ACLED codes as the battle, not the barrage (a clash mentioned elsewhere in the clause is not enough)
+        return "Battles", "Armed clash", "FIGHT", "clash"
     if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _AERIAL_WORDS):
         return "Explosions/Remote violence", "Air/drone strike", "ASSAULT", "aerial"
     if spec.id in ("attack", "killing", "assassination", "targeting"):

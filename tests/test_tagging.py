@@ -323,3 +323,11 @@ def test_one_side_named_twice_is_not_both_sides(tagger: EventTagger, catalogue: 
     assert ev.actor2 is not None and ev.actor2.actor_id == "sy-gov-forces" and ev.actor2.role == "target"
     assert ev.actor1 is None or catalogue.root_actor(ev.actor1.actor_id or "") != "sy-gov"
     assert ev.fatalities is not None and ev.fatalities.exact == 14
+
+
+def test_shelling_within_clashes_is_a_battle(tagger: EventTagger, catalogue: Catalogue) -> None:
+    text = "قُتل 14 عنصراً من قوات النظام جراء القصف والاشتباكات مع تنظيم داعش في ريف دير الزور الغربي أمس."
+    ev = _one(_tag(tagger, catalogue, text))
+    assert (ev.event_type, ev.sub_event_type) == ("Battles", "Armed clash")
+    lone = _one(_tag(tagger, catalogue, "قصفت قوات النظام بلدة الأتارب في ريف حلب الغربي أمس."))
+    assert lone.event_type == "Explosions/Remote violence"
