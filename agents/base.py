@@ -211,10 +211,16 @@ async def process_batches(
     batch_fn: Callable[[Sequence[EventT]], list[Output]],
     size: int,
     within_s: float,
+    split: Callable[[Sequence[EventT]], list[list[EventT]]] | None = None,
 ) -> None:
-    """The body of every batched agent: take a batch, run the stage off the loop, deliver, then ack."""
+    """The body of every batched agent: take a batch, run the stage off the loop, deliver, then ack.
+
+    ``split`` cuts a taken batch into parts that are processed and delivered one after the other (see
+    ``ner_groups``); the batch is acked only when every part is delivered.
+    """
     async for events in stream.take_events(size, within=within_s):
         async with Held(events):
-            with metrics.stage_timer(stage, len(events)):
-                outputs = await pool.run(batch_fn, events)
-            await deliver(outputs)
+            for part in split(events) if split is not None else [events]:
+                with metrics.stage_timer(stage, len(part)):
+                    outputs = await pool.run(batch_fn, part)
+                await deliver(outputs)

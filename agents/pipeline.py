@@ -160,12 +160,15 @@ def ner_batch(events: Sequence[EventT]) -> list[Output]:
 @app.agent(arabic_topic)
 async def ner_agent(stream: StreamT) -> None:
     """Batches as taken, but tagged and delivered in short-first token-budget groups (see ner_groups)."""
-    async for events in stream.take_events(settings.ner_batch_size, within=settings.ner_batch_wait_s):
-        async with Held(events):
-            for group in ner_groups(events, settings.ner_group_tokens):
-                with metrics.stage_timer("ner", len(group)):
-                    outputs = await _ner_pool.run(ner_batch, group)
-                await deliver(outputs)
+    await process_batches(
+        stream,
+        "ner",
+        _ner_pool,
+        ner_batch,
+        settings.ner_batch_size,
+        settings.ner_batch_wait_s,
+        split=partial(ner_groups, max_tokens=settings.ner_group_tokens),
+    )
 
 
 # --- event tagging ----------------------------------------------------------------------------------

@@ -89,16 +89,6 @@ _DIACRITIC_TABLE: dict[int, str] = {ord(ch): "" for ch in DIACRITICS | {TATWEEL}
 _WS_RUN = re.compile(r"\s+")
 
 
-def _char_class(codepoints: list[int]) -> str:
-    return "[" + "".join(re.escape(chr(cp)) for cp in sorted(codepoints)) + "]"
-
-
-#: Runs of characters the matching form removes, and characters it expands (none today).
-_REMOVED_RUN_RE = re.compile(_char_class([cp for cp, v in _MATCHING_TABLE.items() if v == ""]) + "+")
-_EXPANDING = [cp for cp, v in _MATCHING_TABLE.items() if len(v) > 1]
-_EXPANDING_RE = re.compile(_char_class(_EXPANDING)) if _EXPANDING else None
-
-
 # --- public API --------------------------------------------------------------------------------------
 
 
@@ -134,8 +124,12 @@ def matching_form(text: str) -> str:
     return text.translate(_MATCHING_TABLE)
 
 
-def _matching_form_with_map_slow(text: str) -> tuple[str, list[int]]:
-    """Reference implementation, character by character (also the path for multi-character folds)."""
+def matching_form_with_map(text: str) -> tuple[str, list[int]]:
+    """Matching form plus, for each output character, the index of the input character it came from.
+
+    ``out[i]`` comes from ``text[index_map[i]]``; a span ``out[a:b]`` covers
+    ``text[index_map[a]:index_map[b-1]+1]`` (which may include removed marks in between).
+    """
     out: list[str] = []
     index_map: list[int] = []
     table = _MATCHING_TABLE
@@ -148,28 +142,6 @@ def _matching_form_with_map_slow(text: str) -> tuple[str, list[int]]:
             out.append(repl)
             index_map.extend([i] * len(repl))
     return "".join(out), index_map
-
-
-def matching_form_with_map(text: str) -> tuple[str, list[int]]:
-    """Matching form plus, for each output character, the index of the input character it came from.
-
-    ``out[i]`` comes from ``text[index_map[i]]``; a span ``out[a:b]`` covers
-    ``text[index_map[a]:index_map[b-1]+1]`` (which may include removed marks in between).
-    Every fold maps one character to at most one, so the map is the identity minus the removed runs;
-    it is built from those runs at C speed (this sits on the hot path of cleaning, dating and tagging).
-    """
-    if _EXPANDING_RE is not None and _EXPANDING_RE.search(text):
-        return _matching_form_with_map_slow(text)
-    folded = text.translate(_MATCHING_TABLE)
-    if len(folded) == len(text):
-        return folded, list(range(len(text)))
-    index_map: list[int] = []
-    pos = 0
-    for m in _REMOVED_RUN_RE.finditer(text):
-        index_map.extend(range(pos, m.start()))
-        pos = m.end()
-    index_map.extend(range(pos, len(text)))
-    return folded, index_map
 
 
 def collapse_whitespace(text: str) -> str:

@@ -423,6 +423,8 @@ _CAPTURED = frozenset(
         "اوقف",
     ]
 )
+#: Every word that introduces a casualty figure (killed, injured or captured), in matching form.
+CASUALTY_WORDS: frozenset[str] = _KILLED | _INJURED | _CAPTURED
 # "X قتيل/جريح": the noun itself names the kind, so a number right before it is that kind's count.
 _KIND_NOUNS: dict[str, CasualtyKind] = {
     **{w: "killed" for w in ("قتيل", "قتيلا", "قتلي", "قتيلان", "قتيلين", "شهيد", "شهيدا", "شهداء")},

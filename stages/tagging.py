@@ -27,7 +27,7 @@ from schemas.base import stable_id
 from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
 from stages.normalize import matching_form
-from stages.numbers import CasualtyMention, casualty_mentions
+from stages.numbers import CASUALTY_WORDS, CasualtyMention, casualty_mentions
 from stages.stories import provisional_story
 from stages.timex import resolve_event_date
 
@@ -42,6 +42,8 @@ class CatalogueLike(Protocol):
     def place(self, place_id: str) -> Any: ...
 
     def actor(self, actor_id: str) -> Any: ...
+
+    def root_actor(self, actor_id: str) -> str: ...
 
 
 # ---------------------------------------------------------------- small word sets (matching form stems)
@@ -236,12 +238,11 @@ class _ClauseJudge:
         )
 
 
-#: People counted as casualties ('N عنصراً من X'); organisations ('قوات من الجيش') are not in the list.
-_CASUALTY_NOUNS = frozenset(
-    {"عنصر", "عناصر", "عنصرا", "جندي", "جنود", "جنديا", "جنديين", "مقاتل", "مقاتلين", "مقاتلا", "مسلحين",
-     "ضابط", "ضباط", "ضابطا", "عسكريين", "مجندين", "حراس", "قائد", "قيادي", "متمردين", "افراد", "فردا"}
-)  # fmt: skip
-_CASUALTY_VERBS = frozenset({"مقتل", "قتل", "قتلي", "جرح", "جرحي", "اصابه", "اصابة", "مصرع", "اسر", "اعتقال"})
+#: Combatant words that are not a count of people: units ('قوات من الجيش'), and 'عسكري' whose stem also
+#: reads the adjective ('تعزيزات عسكرية من الحرس الجمهوري' is not a casualty figure).
+_UNIT_WORDS = frozenset({"قوات", "الجيش", "ميليشيات", "ميليشيا", "التنظيم", "الفصائل", "الشرطه", "عسكري"})
+#: People counted as casualties ('N عنصراً من X').
+_CASUALTY_NOUNS = (_COMBATANT_WORDS - _UNIT_WORDS) | {"ضابطا", "افراد", "فردا"}
 
 
 def _is_casualty_of(toks: list[WordToken], k: int) -> bool:
@@ -251,7 +252,7 @@ def _is_casualty_of(toks: list[WordToken], k: int) -> bool:
     before = toks[k - 2]
     if any(st in _CASUALTY_NOUNS for st in before.stems):
         return True
-    return before.form.isdigit() and k >= 3 and any(st in _CASUALTY_VERBS for st in toks[k - 3].stems)
+    return before.form.isdigit() and k >= 3 and any(st in CASUALTY_WORDS for st in toks[k - 3].stems)
 
 
 def _is_verbal(form: str) -> bool:
@@ -581,7 +582,8 @@ class EventTagger:
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
             if prev2 in _BACKER_MARK or any(st in _QUALIFIER_WORDS for st in prev1):
                 continue  # 'فصائل … المدعومة من الولايات المتحدة': the backer qualifies an actor, it is not one
-            coordinated = victim_end is not None and not sentence[victim_end - span.start : e.start - span.start].strip(" و")
+            gap = sentence[victim_end - span.start : e.start - span.start] if victim_end is not None else None
+            coordinated = gap is not None and not gap.strip(" و")  # 'X وY' right after a losing side X
             if _is_casualty_of(toks, k) or coordinated:
                 # '14 عنصراً من قوات النظام وميليشيا الدفاع الوطني', 'مقتل 5 من التنظيم': the losing side
                 targets.append((e, "target"))
@@ -638,9 +640,11 @@ class EventTagger:
         ref1 = self._actor_ref(a1, "participant" if participant else "attacker", violent) if a1 else None
         ref2 = self._actor_ref(a2, "participant" if participant else "target", violent) if a2 else None
         if ref1 is not None and ref2 is not None and ref1.actor_id and ref2.actor_id:
-            root = getattr(self.catalogue, "root_actor", None)
-            if ref1.actor_id == ref2.actor_id or (root is not None and root(ref1.actor_id) == root(ref2.actor_id)):
-                # 'قوات النظام وميليشيا الدفاع الوطني', 'قسد … الدفاع الذاتي': one side named twice
+            same = ref1.actor_id == ref2.actor_id or (
+                self.catalogue is not None
+                and self.catalogue.root_actor(ref1.actor_id) == self.catalogue.root_actor(ref2.actor_id)
+            )
+            if same:  # 'قوات النظام وميليشيا الدفاع الوطني', 'قسد … الدفاع الذاتي': one side named twice
                 ref2 = None
         if det.family == "protest":
             protesters = ActorRef(

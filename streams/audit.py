@@ -31,12 +31,10 @@ UNDELIVERED_BATCHES = Counter(
     "raqib_undelivered_batches_total",
     "Agent batches whose outputs were not delivered (left un-acked, read again after restart/rebalance).",
 )
-AUDIT_MISSING = Gauge(
-    "raqib_audit_missing_keys", "Raw keys older than the grace period with no terminal record (last audit)."
-)
-AUDIT_DUPLICATES = Gauge(
-    "raqib_audit_duplicate_deliveries", "Extra terminal deliveries of already-accounted keys (last audit)."
-)
+_MISSING_DOC = "Raw keys older than the grace period with no terminal record (last audit)."
+_DUPLICATES_DOC = "Extra terminal deliveries of already-accounted keys (last audit)."
+AUDIT_MISSING = Gauge("raqib_audit_missing_keys", _MISSING_DOC)
+AUDIT_DUPLICATES = Gauge("raqib_audit_duplicate_deliveries", _DUPLICATES_DOC)
 AUDIT_REDRIVEN = Counter("raqib_audit_redriven_total", "Raw records re-produced by the audit.")
 AUDIT_RUNS = Counter("raqib_audit_runs_total", "Completed audits.")
 
@@ -231,8 +229,8 @@ def push_registry(report: AuditReport) -> CollectorRegistry:
     separate short-lived runs would not add up)."""
     registry = CollectorRegistry()
     values = {
-        "raqib_audit_missing_keys": (AUDIT_MISSING._documentation, len(report.missing)),
-        "raqib_audit_duplicate_deliveries": (AUDIT_DUPLICATES._documentation, report.duplicate_deliveries),
+        "raqib_audit_missing_keys": (_MISSING_DOC, len(report.missing)),
+        "raqib_audit_duplicate_deliveries": (_DUPLICATES_DOC, report.duplicate_deliveries),
         "raqib_audit_redriven_last_run": ("Raw records re-produced by the last audit.", report.redriven),
         "raqib_audit_raw_keys": ("Distinct raw keys seen by the last audit.", report.raw_keys),
     }

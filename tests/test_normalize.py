@@ -9,8 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stages.normalize import (
-    _MATCHING_TABLE,
-    _matching_form_with_map_slow,
     collapse_whitespace,
     matching_form,
     matching_form_with_map,
@@ -138,11 +136,3 @@ def test_with_map_is_monotonic_and_consistent(text: str) -> None:
 def test_matching_form_is_idempotent(text: str) -> None:
     once = matching_form(text)
     assert matching_form(once) == once
-
-
-_FOLDED_OR_PLAIN = sorted({chr(c) for c in _MATCHING_TABLE} | set("ab دمشقإأآ\n\u200f"))
-
-
-@given(st.text(alphabet=st.sampled_from(_FOLDED_OR_PLAIN), max_size=40))
-def test_fast_offset_map_equals_the_character_by_character_reference(text: str) -> None:
-    assert matching_form_with_map(text) == _matching_form_with_map_slow(text)
