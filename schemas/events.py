@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -115,14 +115,23 @@ class Location(BaseModel):
     surface: str = Field(description="Text as written in the article.")
     name_ar: str | None = None
     name_en: str | None = None
-    admin1: str | None = Field(default=None, description="Governorate (English name).")
-    admin2: str | None = Field(default=None, description="District (English name).")
-    country: str = Field(default="Syria")
+    admin1: str | None = Field(
+        default=None,
+        description="Syrian governorate (English name); None outside Syria (see province), so governorate "
+        "dashboards and P-codes stay Syrian.",
+    )
+    admin2: str | None = Field(default=None, description="Syrian district (English name).")
+    province: str | None = Field(
+        default=None, description="Outside Syria: first-level division (province/state), English, from GeoNames."
+    )
+    country: str = Field(default="Syria", description="Country (English short name, as ACLED writes it).")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code of the country.")
     lat: float | None = None
     lon: float | None = None
     pcode: str | None = Field(default=None, description="OCHA P-code of the most precise admin unit.")
-    geo_precision: Literal[1, 2, 3] = Field(
-        description="1 = exact place/town/site, 2 = district/area, 3 = governorate/region/country."
+    geo_precision: Literal[1, 2, 3, 4] = Field(
+        description="1 = exact place/town/site, 2 = district/area, 3 = governorate/province/region, "
+        "4 = only the country is known."
     )
 
 
@@ -159,7 +168,14 @@ class Evidence(BaseModel):
 
 
 class Event(Message):
-    """One distinct event mentioned in an article."""
+    """One distinct incident reported in an article (mentions of the same incident are merged).
+
+    Version 2: ``Location`` gained ``province`` / ``country_code`` and ``geo_precision`` 4 (country only);
+    tallies and incidents more than 30 days old are no longer emitted as events.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: int = Field(default=2, description="Version of this message's schema.")
 
     event_id: str = Field(
         description="Deterministic: article id + evidence offsets + type, so replays de-duplicate."

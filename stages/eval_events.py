@@ -232,8 +232,115 @@ def nonconflict_report(folder: Path = NONCONFLICT_DIR) -> dict[str, Any]:
     }
 
 
+class CachedNer:
+    """The NER stage with its outputs kept on disk by input, so repeated evaluation runs skip Stanza.
+
+    The key is a hash of the encoded ``LanguageTaggedArticle`` and the model's name: any change to cleaning,
+    language ID or the model misses the cache, so cached and fresh runs give the same entities.
+    """
+
+    def __init__(self, ner: Any, folder: Path):
+        self.ner, self.folder = ner, folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, article: Any) -> Path:
+        import hashlib
+
+        from schemas import encode
+
+        digest = hashlib.sha256(encode(article) + str(self.ner.name).encode()).hexdigest()[:32]
+        return self.folder / f"{digest}.json"
+
+    def tag_batch(self, articles: list[Any]) -> list[Any]:
+        from schemas import EntityTaggedArticle, decode, encode
+
+        paths = [self._path(a) for a in articles]
+        missing = [i for i, p in enumerate(paths) if not p.exists()]
+        if missing:
+            for i, tagged in zip(missing, self.ner.tag_batch([articles[i] for i in missing]), strict=True):
+                paths[i].write_bytes(encode(tagged))
+        return [decode(EntityTaggedArticle, p.read_bytes()) for p in paths]
+
+
+def gold_article_items(gold: list[Any], articles_path: Path) -> list[tuple[str, bytes]]:
+    """(key, raw value) of every article the gold codes, read from the articles file (in gold order)."""
+    wanted = list(dict.fromkeys(g.article_id for g in gold))
+    found: dict[str, bytes] = {}
+    for line in articles_path.read_bytes().splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if item.get("id") in wanted:
+                found[item["id"]] = line
+    missing = [a for a in wanted if a not in found]
+    if missing:
+        raise SystemExit(f"{len(missing)} gold articles are not in {articles_path} (e.g. {missing[0]})")
+    return [(a, found[a]) for a in wanted]
+
+
+def pipeline_events(items: list[tuple[str, bytes]], ner_cache: Path | None = None) -> list[dict[str, Any]]:
+    """The events the pipeline emits for these raw articles: the worker's stages (Stanza included) in
+    batch mode, as raqib.events.v1 dicts."""
+    import orjson
+
+    from schemas import encode
+    from streams.batch import run_batch
+    from streams.runtime import StageRuntime
+    from streams.settings import get_settings
+
+    runtime = StageRuntime(get_settings())
+    if ner_cache is not None:
+        runtime.__dict__["ner"] = CachedNer(runtime.ner, ner_cache)
+    result = run_batch(iter(items), runtime)
+    for dead in result.dead_letters:
+        print(f"  DLQ {dead.key}: {dead.error_class}: {dead.message[:100]}", file=sys.stderr)
+    return [orjson.loads(encode(e)) for e in result.events]
+
+
+def gold_main(args: argparse.Namespace) -> int:
+    """``raqib eval events --gold [FILE]``: event-level figures of the pipeline against hand-coded gold."""
+    from stages.eval_gold import HEADLINE, load_gold, score, side_by_side
+
+    gold_path = Path(args.gold) if args.gold != "dev" else _shared_dir() / "data" / "events-gold" / "news_gold_dev.jsonl"
+    gold = load_gold(gold_path)
+    if args.events:
+        events = [json.loads(line) for line in Path(args.events).read_text(encoding="utf-8").splitlines() if line.strip()]
+    else:
+        articles = Path(args.articles) if args.articles else _shared_dir() / "data" / "news" / "saudinewsnet_syria_sample.jsonl"
+        events = pipeline_events(gold_article_items(gold, articles), Path(args.ner_cache) if args.ner_cache else None)
+        if args.write_events:
+            Path(args.write_events).write_bytes(b"".join(json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in events))
+    scored = score(events, gold)
+    if args.show:
+        print(side_by_side(scored, gold, args.show))
+        return 0
+    rep = scored.report
+    if args.json:
+        print(json.dumps(rep))
+        return 0
+    head, strat, fields = rep[HEADLINE], rep["strategic"], rep["fields_on_pairs"]
+    print(f"Events against {gold_path.name} ({len({g.article_id for g in gold})} articles)")
+    print(f"  violent+protest  P {head['precision']:.3f}  R {head['recall']:.3f}  F1 {head['f1']:.3f}  "
+          f"(tp {head['tp']}, predicted {head['pred']}, gold {head['gold']})")
+    print(f"  strategic        P {strat['precision']:.3f}  R {strat['recall']:.3f}  F1 {strat['f1']:.3f}  "
+          f"(tp {strat['tp']}, predicted {strat['pred']}, gold {strat['gold']})")
+    print("  on paired events: " + "  ".join(f"{k} {v:.3f}" if v is not None else f"{k} -" for k, v in fields.items()))
+    n_none, n_fp = rep["no_event_articles"], rep["no_event_articles_with_violent_or_protest_event"]
+    print(f"  no-event articles with a violent/protest event: {n_fp} of {n_none}"
+          f" ({n_fp / n_none:.1%})" if n_none else "  no-event articles: none in this gold")
+    epa = rep["events_per_article"]
+    print(f"  events per article: pipeline {epa['pipeline']}, gold {epa['gold']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="raqib eval events", description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", nargs="?", const="dev", default=None,
+                        help="score events against hand-coded gold (default file: ../shared/data/events-gold/news_gold_dev.jsonl)")
+    parser.add_argument("--articles", default=None, help="with --gold: the articles file (default: ../shared/data/news sample)")
+    parser.add_argument("--events", default=None, help="with --gold: score this events JSONL instead of running the pipeline")
+    parser.add_argument("--write-events", default=None, help="with --gold: also write the pipeline's events here")
+    parser.add_argument("--show", default=None, metavar="ARTICLE_ID", help="with --gold: gold and predicted side by side")
+    parser.add_argument("--ner-cache", default=None, help="with --gold: keep NER outputs in this folder between runs")
     parser.add_argument(
         "dir",
         nargs="?",
@@ -252,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         "--repeats", type=int, default=1, help="repeat the 5-fold CV with N seeds, pooling counts"
     )
     args = parser.parse_args(argv)
+    if args.gold is not None:
+        return gold_main(args)
     folder = args.dir or _shared_dir() / "data" / "events"
     if not folder.is_dir():
         print(f"no such folder: {folder}", file=sys.stderr)

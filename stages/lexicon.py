@@ -46,6 +46,7 @@ class TriggerSpec:
     requires_any: frozenset[str]
     block_next: frozenset[str]
     block_prev: frozenset[str]
+    generic: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def _load_spec(raw: dict[str, Any]) -> TriggerSpec:
         requires_any=frozenset(_bare(w) for w in raw.get("requires_any", [])),
         block_next=frozenset(_bare(w) for w in raw.get("block_next", [])),
         block_prev=frozenset(_bare(w) for w in raw.get("block_prev", [])),
+        generic=bool(raw.get("generic", False)),
     )
 
 

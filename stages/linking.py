@@ -31,6 +31,15 @@ import yaml
 from schemas.articles import Entity, EntityTaggedArticle
 from schemas.events import InterCode
 from stages.normalize import matching_form
+from stages.places import (
+    Country,
+    DataFileError,
+    GeoTown,
+    ProvincesFile,
+    load_countries,
+    load_provinces,
+    region_towns,
+)
 from stages.tokenize import Token, tokenize
 
 log = logging.getLogger(__name__)
@@ -39,7 +48,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_ACTORS_PATH = DATA_DIR / "actors.yaml"
 DEFAULT_SITES_PATH = DATA_DIR / "sites.yaml"
 
-PlaceKind = Literal["governorate", "district", "subdistrict", "site", "country"]
+PlaceKind = Literal["governorate", "district", "subdistrict", "site", "town", "country"]
 Label = Literal["PER", "LOC", "ORG", "MISC"]
 Tier = Literal["plain", "common_word", "ambiguous", "context"]
 
@@ -65,6 +74,9 @@ class PlaceRecord:
     coord_precision: str = "exact"
     operator: str | None = None  # actor id that runs the site (Hmeimim → ru-forces)
     ambiguous: bool = False
+    country: str = "SY"  # ISO2 of the country the place is in
+    province_en: str | None = None  # first-level division outside Syria (admin1_en is Syria's governorate)
+    population: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class ActorRecord:
     label: Label = "ORG"
     named: bool = True
     context_aliases_ar: tuple[tuple[str, str], ...] = ()  # (alias, "family" | "syria")
+    country: str | None = None  # ISO2 for a state and its forces ('tr', 'tr-forces' → 'TR')
 
 
 Record = PlaceRecord | ActorRecord
@@ -137,7 +150,9 @@ COMMON_WORD_PLACES: frozenset[str] = frozenset(
     )
 )  # fmt: skip
 
-_PLACE_PRIORITY: dict[str, int] = {"country": 0, "governorate": 1, "district": 2, "subdistrict": 3, "site": 4}
+_PLACE_PRIORITY: dict[str, int] = {
+    "country": 0, "governorate": 1, "district": 2, "subdistrict": 3, "site": 4, "town": 5,
+}  # fmt: skip
 
 
 def _forms(text: str) -> tuple[str, ...]:
@@ -220,6 +235,7 @@ class Catalogue:
 
     places: dict[str, PlaceRecord]
     actors: dict[str, ActorRecord]
+    countries: dict[str, Country] = field(default_factory=dict)
     _index: dict[str, list[_Alias]] = field(default_factory=dict, repr=False)
     _max_len: int = field(default=1, repr=False)
 
@@ -231,15 +247,27 @@ class Catalogue:
         gazetteer_path: Path | None,
         actors_path: Path = DEFAULT_ACTORS_PATH,
         sites_path: Path = DEFAULT_SITES_PATH,
+        *,
+        towns_cache_dir: Path | None = None,
+        with_towns: bool = True,
     ) -> Catalogue:
-        """The catalogue for these files, built once per process. A missing gazetteer is not an error."""
+        """The catalogue for these files, built once per process. A missing gazetteer is not an error.
+
+        ``with_towns`` adds the region's GeoNames towns (``stages.places``; extract cached in
+        ``towns_cache_dir``)."""
         gaz = Path(gazetteer_path) if gazetteer_path is not None else None
-        return _load_cached(gaz, Path(actors_path), Path(sites_path))
+        cache = Path(towns_cache_dir) if towns_cache_dir is not None else None
+        return _load_cached(gaz, Path(actors_path), Path(sites_path), cache, with_towns)
 
     @classmethod
-    def build(cls, places: Iterable[PlaceRecord], actors: Iterable[ActorRecord]) -> Catalogue:
+    def build(
+        cls,
+        places: Iterable[PlaceRecord],
+        actors: Iterable[ActorRecord],
+        countries: dict[str, Country] | None = None,
+    ) -> Catalogue:
         """A catalogue from records (the index of aliases is built here)."""
-        cat = cls({p.id: p for p in places}, {a.id: a for a in actors})
+        cat = cls({p.id: p for p in places}, {a.id: a for a in actors}, dict(countries or {}))
         cat._build_index()
         return cat
 
@@ -254,6 +282,12 @@ class Catalogue:
         bucket.append(entry)
         self._max_len = max(self._max_len, len(forms))
 
+    def _index_keys(self) -> Iterable[tuple[str, ...]]:
+        """Every alias (as token forms) the index holds."""
+        for bucket in self._index.values():
+            for alias in bucket:
+                yield alias.forms
+
     def _build_index(self) -> None:
         self._index = {}
         for place in self.places.values():
@@ -263,6 +297,8 @@ class Catalogue:
                 tier: Tier = "plain"
                 if place.ambiguous:
                     tier = "ambiguous"
+                elif place.kind == "town":
+                    tier = "common_word"  # GeoNames names: many are also words ('العمارة', 'المنزلة')
                 elif (
                     place.kind in ("district", "subdistrict") and " ".join(_forms(name)) in COMMON_WORD_PLACES
                 ):
@@ -287,6 +323,12 @@ class Catalogue:
     def root_actor(self, actor_id: str) -> str:
         """Top of the actor's parent chain (e.g. 'sy-republican-guard' → 'sy-gov')."""
         return _root(self.actors, actor_id)
+
+    def country_of_actor(self, actor_id: str) -> str | None:
+        """ISO2 of a state, its government, forces or leader ('tr-forces' → 'TR'); None for other actors
+        (a proxy is not its patron's state: Hezbollah is not Iran)."""
+        rec = self.actors.get(actor_id)
+        return rec.country if rec is not None else None
 
     def lookup(self, name: str) -> list[Record]:
         """Records whose name or alias equals ``name`` exactly (after normalisation; no clitics)."""
@@ -608,13 +650,49 @@ def _read_actors(path: Path) -> list[ActorRecord]:
             label=a.get("label", "ORG"),
             named=bool(a.get("named", True)),
             context_aliases_ar=tuple((k, v) for k, v in (a.get("context_aliases_ar") or {}).items()),
+            country=a.get("country"),
         )
         for a in items
     ]
 
 
+def _country_places(countries: dict[str, Country], taken: set[str]) -> list[PlaceRecord]:
+    """Countries the catalogue has no actor or site for ('مصر', 'اليابان'), as country-level places."""
+    out = []
+    for c in countries.values():
+        if c.actor or c.iso2.lower() in taken:
+            continue
+        out.append(PlaceRecord(
+            id=c.iso2.lower(), level="country", name_ar=c.name_ar, name_en=c.name_en, admin1_id=None,
+            admin1_en=None, admin2_id=None, admin2_en=None, lat=None, lon=None, pcode=None, kind="country",
+            aliases_ar=c.aliases_ar, geo_precision=3, coord_precision="none", country=c.iso2,
+        ))  # fmt: skip
+    return out
+
+
+def _town_places(towns: list[GeoTown], provinces: ProvincesFile, known: Catalogue,
+                 governorates: dict[str, str]) -> list[PlaceRecord]:  # fmt: skip
+    """GeoNames towns as places; Syrian ones the admin gazetteer already names are left out."""
+    out = []
+    taken_names: set[tuple[str, ...]] = set(known._index_keys())
+    for t in sorted(towns, key=lambda t: -t.population):
+        names = [n for n in t.names_ar if _forms(n) and _forms(n) not in taken_names]
+        if not names or (t.country == "SY" and len(names) < len(t.names_ar)):
+            continue
+        admin1_id = provinces.syria.get(t.admin1_code) if t.country == "SY" else None
+        out.append(PlaceRecord(
+            id=f"gn-{t.geonameid}", level="town", name_ar=names[0], name_en=t.name_en,
+            admin1_id=admin1_id, admin1_en=governorates.get(admin1_id) if admin1_id else None,
+            admin2_id=None, admin2_en=None, lat=t.lat, lon=t.lon, pcode=None, kind="town",
+            aliases_ar=tuple(names[1:]), geo_precision=1, coord_precision="exact", country=t.country,
+            province_en=provinces.provinces.get(t.country, {}).get(t.admin1_code), population=t.population,
+        ))  # fmt: skip
+    return out
+
+
 @lru_cache(maxsize=8)
-def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Path) -> Catalogue:
+def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Path,
+                 towns_cache_dir: Path | None, with_towns: bool) -> Catalogue:  # fmt: skip
     places: list[PlaceRecord] = []
     if gazetteer_path is not None and gazetteer_path.is_file():
         places.extend(_read_gazetteer(gazetteer_path))
@@ -625,7 +703,19 @@ def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Pat
         if site.admin1_id and site.admin1_id in gaz_names and not site.admin1_en:
             site = PlaceRecord(**{**site.__dict__, "admin1_en": gaz_names[site.admin1_id]})
         places.append(site)
-    return Catalogue.build(places, _read_actors(actors_path))
+    countries = load_countries()
+    actors = _read_actors(actors_path)
+    for c in countries.values():
+        if c.actor and not any(a.id == c.actor for a in actors):
+            raise DataFileError(f"countries.yaml: {c.iso2} names actor {c.actor!r}, which actors.yaml lacks")
+    places.extend(_country_places(countries, {p.id for p in places}))
+    catalogue = Catalogue.build(places, actors, countries)
+    if with_towns:
+        towns = region_towns(frozenset(c.iso2 for c in countries.values() if c.geonames), towns_cache_dir)
+        governorates = {p.id: p.name_en for p in places if p.kind == "governorate"}
+        places.extend(_town_places(towns, load_provinces(), catalogue, governorates))
+        catalogue = Catalogue.build(places, actors, countries)
+    return catalogue
 
 
 __all__ = [

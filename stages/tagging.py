@@ -19,17 +19,21 @@ fatalities; when its only trigger is a casualty word it yields no event at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
 from schemas.base import stable_id
 from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
+from stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, split_by_place
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
 from stages.normalize import matching_form
 from stages.numbers import CASUALTY_WORDS, CasualtyMention, casualty_mentions
+from stages.places import default_countries
 from stages.stories import provisional_story
 from stages.timex import resolve_event_date
+from stages.vocab import vocabulary
 
 EXTRACTOR_VERSION = "rules-2025.1"
 VIOLENT_TYPES = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
@@ -164,12 +168,12 @@ def _any_stem(toks: list[WordToken], lo: int, hi: int, wanted: frozenset[str]) -
     return any(s in wanted for t in toks[max(lo, 0) : min(hi, len(toks))] for s in t.stems)
 
 
-def _has_pair(
-    toks: list[WordToken], lo: int, hi: int, pairs: tuple[tuple[str, str], ...] | set[tuple[str, str]]
-) -> bool:
-    for k in range(max(lo, 0), min(hi, len(toks)) - 1):
-        for a, b in pairs:
-            if a in toks[k].stems and b in toks[k + 1].stems:
+def _has_pair(toks: list[WordToken], lo: int, hi: int, phrases: Iterable[tuple[str, ...]]) -> bool:
+    """Does a phrase (token sequence, each compared with a token's stems) occur in tokens [lo, hi)?"""
+    hi = min(hi, len(toks))
+    for k in range(max(lo, 0), hi):
+        for seq in phrases:
+            if k + len(seq) <= hi and all(w in toks[k + i].stems for i, w in enumerate(seq)):
                 return True
     return False
 
@@ -471,7 +475,7 @@ def _count_sum(counts: list[Count]) -> Count:
 
 
 class EventTagger:
-    """Rules over linked entities → ACLED-typed events (see the module docstring for the method)."""
+    """Rules over linked entities → ACLED-typed events, one per incident (see ``stages.incidents``)."""
 
     def __init__(
         self,
@@ -485,6 +489,7 @@ class EventTagger:
         self.version = version
         self.min_confidence = min_confidence
         self.lexicon = lexicon or load_lexicon()
+        self.vocab = vocabulary()
 
     # -- catalogue helpers
     def _place(self, place_id: str | None) -> Any:
@@ -493,16 +498,26 @@ class EventTagger:
     def _actor(self, actor_id: str | None) -> Any:
         return self.catalogue.actor(actor_id) if actor_id and self.catalogue is not None else None
 
+    def _countries(self) -> dict[str, Any]:
+        return getattr(self.catalogue, "countries", None) or default_countries()
+
     # -- main entry
     def tag(self, article: EntityTaggedArticle) -> list[Event]:
-        """All distinct events of one article (possibly none)."""
+        """All distinct current incidents of one article (possibly none)."""
+        mentions = self.mentions(article)
+        current = [m for m in mentions if m.status == "current"]
+        incidents = merge(split_by_place(current))
+        return [self._event(article, resolved(inc)) for inc in incidents]
+
+    def mentions(self, article: EntityTaggedArticle) -> list[Mention]:
+        """Every clause of the article that reports an event, with its status (current/aggregate/background)."""
         clean = article.article
         text = clean.text
         spans = article.sentences or _sentence_spans(text)
         anchor = clean.published_at or clean.ingested_at
         paragraphs = [0] + [m.end() for m in _PARA_RE.finditer(text)]
-        events: list[Event] = []
-        seen: dict[tuple[Any, ...], Event] = {}
+        default_country = self._article_country(article, spans)
+        out: list[Mention] = []
         seen_text: set[str] = set()
         for si, span in enumerate(spans):
             sentence = text[span.start : span.end]
@@ -515,44 +530,233 @@ class EventTagger:
                 conf = det.confidence
                 if det.family == "strategic" and not (
                     any(e.link_kind == "actor" for e in sent_ents)
-                    or _any_stem(words(sentence), 0, 10_000, _CONFLICT_CONTEXT)
+                    or _any_stem(words(sentence), 0, 10_000, self.vocab.w("conflict_context"))
                 ):
                     continue  # a company's 'اتفاقية' or 'انسحاب' is not a conflict development
-                actor1, actor2 = self._actors(det, text, span, ents)
-                location = self._location(article, spans, si, paragraphs, ents, sent_ents, text)
-                # a linked actor / place in the clause is further evidence of a concrete occurrence
                 has_actor = any(e.link_kind == "actor" for e in ents)
                 has_place = any(e.link_kind == "place" for e in ents)
                 if det.evidence < 2:
-                    conf += {0: 0.45, 1: 0.3}.get(det.evidence, 0.45) * min(
-                        1.0, 0.5 * (has_actor + has_place)
-                    )
-                conf += 0.05 * (has_actor + has_place)
-                conf = min(1.0, conf)
+                    conf += {0: 0.45, 1: 0.3}.get(det.evidence, 0.45) * min(1.0, 0.5 * (has_actor + has_place))
+                conf = min(1.0, conf + 0.05 * (has_actor + has_place))
                 if conf < self.min_confidence:
                     continue
-                clause_text = text[c_start:c_end]
-                key_text = " ".join(clause_text.split())
+                key_text = " ".join(text[c_start:c_end].split())
                 if key_text in seen_text:
-                    continue  # a repeated paragraph (page duplicated the story)
+                    continue  # a repeated paragraph (the page duplicated the story)
                 seen_text.add(key_text)
-                ev = self._event(article, det, span, c_start, c_end, actor1, actor2, location, conf, ents)
-                key = (
-                    ev.event_type,
-                    ev.sub_event_type,
-                    ev.location.place_id if ev.location else None,
-                    ev.actor1.actor_id if ev.actor1 else None,
-                    ev.actor2.actor_id if ev.actor2 else None,
-                    ev.event_date,
-                )
-                if key in seen and ev.location is not None:
-                    _fill_missing(seen[key], ev)
-                    continue
-                seen[key] = ev
-                events.append(ev)
-        return merge_mentions(events)
+                out.append(self._mention(article, det, si, span, spans, paragraphs, c_start, c_end, ents,
+                                         sent_ents, conf, default_country))  # fmt: skip
+        return out
 
-    # -- parts
+    def _mention(self, article: EntityTaggedArticle, det: Detection, si: int, span: SentenceSpan,
+                 spans: list[SentenceSpan], paragraphs: list[int], c_start: int, c_end: int, ents: list[Entity],
+                 sent_ents: list[Entity], conf: float, default_country: str) -> Mention:  # fmt: skip
+        clean = article.article
+        text = clean.text
+        actor1, actor2 = self._actors(det, text, span, ents)
+        places = self._scene_places(text, ents)
+        from_clause = bool(places)
+        if not places:
+            places = self._scene_places(text, [e for e in sent_ents if not (c_start <= e.start < c_end)])
+        location = min(places, key=lambda loc: loc.geo_precision) if places else None
+        if location is None:
+            location = self._context_location(article, spans, si, paragraphs, default_country)
+        clause = text[c_start:c_end]
+        sentence = text[span.start : span.end]
+        ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at)
+        if basis != "text":
+            ev_date, precision, basis, _ = resolve_event_date(sentence, clean.published_at, clean.ingested_at)
+        fatalities, fat_sides = self._sides(det, "killed", ents, span.start)
+        injured, inj_sides = self._sides(det, "injured", ents, span.start)
+        captured, _ = self._sides(det, "captured", ents, span.start)
+        mention = Mention(
+            trigger_id=det.trigger.spec.id,
+            trigger_priority=det.trigger.spec.priority,
+            generic=det.trigger.spec.generic,
+            family=det.family,
+            event_type=det.event_type,
+            sub_event_type=det.sub_event_type,
+            plover_type=det.plover_type,
+            plover_mode=det.plover_mode,
+            sentence_index=si,
+            span=span,
+            start=c_start,
+            end=c_end,
+            trigger_surface=det.trigger.surface,
+            actor1=actor1,
+            actor2=actor2,
+            places=places if from_clause else ([location] if location is not None else []),
+            location=location,
+            location_from_clause=from_clause,
+            event_date=ev_date,
+            time_precision=precision,
+            date_basis=basis,
+            fatalities=fatalities,
+            injured=injured,
+            captured=captured,
+            fatalities_by_side=fat_sides,
+            injured_by_side=inj_sides,
+            confidence=conf,
+            actor_classes=(self._actor_class(actor1), self._actor_class(actor2)),
+        )
+        mention.status, mention.status_reason = self._status(det, clause, mention, clean.published_at or clean.ingested_at)
+        return mention
+
+    def _actor_class(self, ref: ActorRef | None) -> str | None:
+        """The side an actor stands for when mentions are compared (its catalogue root, else its words)."""
+        if ref is None:
+            return None
+        if ref.actor_id and self.catalogue is not None:
+            return self.catalogue.root_actor(ref.actor_id)
+        return ref.actor_id or ref.name
+
+    # -- temporal status
+    def _status(self, det: Detection, clause: str, m: Mention, anchor: Any) -> tuple[Status, str | None]:
+        """Is the mention a current incident, a tally/summary (aggregate) or an old incident (background)?"""
+        voc = self.vocab
+        toks = words(clause)
+        pub = anchor.date()
+        if det.cumulative:
+            return "aggregate", "tally"
+        if _has_pair(toks, 0, len(toks), voc.p("aggregate_phrases")):
+            return "aggregate", "period"
+        if _any_stem(toks, 0, len(toks), voc.w("aggregate_words")) and _any_stem(
+            toks, 0, len(toks), voc.w("period_words")
+        ):
+            return "aggregate", "tally"
+        if m.date_basis == "text" and (pub - m.event_date).days > BACKGROUND_DAYS:
+            return "background", f"dated {m.event_date.isoformat()}"
+        years = [int(y) for y in _YEAR_RE.findall(clause)]
+        if years and max(years) < pub.year and m.date_basis != "text":
+            return "background", f"year {max(years)}"
+        if _any_stem(toks, 0, len(toks), voc.w("background_words")):
+            return "background", "anniversary"
+        if _has_pair(toks, 0, len(toks), voc.p("background_phrases")) and m.date_basis != "text":
+            return "background", "past"
+        return "current", None
+
+    # -- places
+    def _scene_places(self, text: str, ents: list[Entity]) -> list[Location]:
+        """Places the entities say something happened at (origins, destinations, the other side of a
+        border and reporters' cities left out), plus countries named by a nationality adjective."""
+        out: list[Location] = []
+        for e in ents:
+            loc = self._entity_location(text, e)
+            if loc is not None:
+                out.append(loc)
+        return out
+
+    def _entity_location(self, text: str, e: Entity) -> Location | None:
+        voc = self.vocab
+        before = words(text[max(0, e.start - 40) : e.start])
+        prev = before[-1].stems if before else ()
+        prev2 = (before[-2].form, before[-1].form) if len(before) >= 2 else ("", "")
+        ent_toks = words(e.text)
+        # 'بتركيا', 'بالموصل': the preposition is attached to the name
+        locative_clitic = bool(ent_toks) and ent_toks[0].form[:1] == "ب" and ent_toks[0].form[1:] in ent_toks[0].stems
+        locative = any(s in voc.w("locative_words") for s in prev) or prev2 in voc.p("locative_phrases")
+        origin = any(s in voc.w("origin_words") for s in prev) and prev2 not in voc.p("locative_phrases")
+        if origin:
+            return None
+        if len(before) >= 2 and any(s in voc.w("border_words") for s in before[-2].stems):
+            return None  # 'على الحدود مع سوريا': the other side of the border
+        if e.link_kind == "place" and e.link_id:
+            rec = self._place(e.link_id)
+            if rec is None:
+                return None
+            if getattr(rec, "kind", "") == "country" and not (locative or locative_clitic):
+                return None  # 'مصر تدين …': the country as a speaker, not a scene
+            return self._location_of(rec, e, text)
+        if e.link_kind == "actor" and e.link_id and self.catalogue is not None:
+            rec = self._actor(e.link_id)
+            iso = self.catalogue.country_of_actor(e.link_id)
+            if rec is not None and getattr(rec, "kind", "") == "state" and iso and (locative or locative_clitic):
+                return self._country_location(iso, e.text)
+            return None
+        if e.label == "LOC" and e.link_kind is None and locative:
+            iso = self._adjective_country(text, e.end)
+            if iso is not None:
+                return Location(surface=e.text, name_ar=e.text, country=self._countries()[iso].name_en,
+                                country_code=iso, geo_precision=1)  # fmt: skip
+        return None
+
+    def _adjective_country(self, text: str, end: int) -> str | None:
+        """The country of a nationality adjective right after ``end`` ('سروج التركية' → TR)."""
+        after = words(text[end : end + 30])
+        if not after:
+            return None
+        for iso, c in self._countries().items():
+            if any(s in c.adjectives for s in after[0].stems[:2]):
+                return iso
+        return None
+
+    def _location_of(self, rec: Any, e: Entity, text: str) -> Location:
+        kind = str(getattr(rec, "kind", "") or "")
+        iso = str(getattr(rec, "country", "SY") or "SY")
+        country = self._countries().get(iso)
+        adjective = self._adjective_country(text, e.end)
+        if kind == "country":
+            return self._country_location(iso, e.text, place_id=rec.id)
+        if adjective is not None and adjective != iso and kind == "town":
+            iso, country = adjective, self._countries().get(adjective)  # a namesake in the named country
+            return Location(surface=e.text, name_ar=e.text, country=country.name_en if country else iso,
+                            country_code=iso, geo_precision=1)  # fmt: skip
+        syrian = iso == "SY"
+        return Location(
+            place_id=rec.id,
+            surface=e.text,
+            name_ar=getattr(rec, "name_ar", None),
+            name_en=getattr(rec, "name_en", None),
+            admin1=getattr(rec, "admin1_en", None) if syrian else None,
+            admin2=getattr(rec, "admin2_en", None) if syrian else None,
+            province=None if syrian else getattr(rec, "province_en", None),
+            country=country.name_en if country else "Syria",
+            country_code=iso,
+            lat=getattr(rec, "lat", None),
+            lon=getattr(rec, "lon", None),
+            pcode=getattr(rec, "pcode", None),
+            geo_precision=self._precision(rec, e, text),  # type: ignore[arg-type]
+        )
+
+    def _country_location(self, iso: str, surface: str, place_id: str | None = None) -> Location:
+        country = self._countries().get(iso)
+        return Location(place_id=place_id or iso.lower(), surface=surface, name_ar=country.name_ar if country else None,
+                        country=country.name_en if country else iso, country_code=iso, geo_precision=4)  # fmt: skip
+
+    def _precision(self, rec: Any, e: Entity, text: str) -> int:
+        kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "governorate")
+        prec = int(getattr(rec, "geo_precision", 0) or _SITE_PRECISION.get(kind, 3))
+        before = words(text[max(0, e.start - 12) : e.start])
+        if before and any(s in self.vocab.w("area_words") for s in before[-1].stems):
+            prec = max(prec, 2)
+        return min(prec, 3)
+
+    def _context_location(self, article: EntityTaggedArticle, spans: list[SentenceSpan], si: int,
+                          paragraphs: list[int], default_country: str) -> Location:  # fmt: skip
+        """No place in the sentence: the country of the paragraph's last place, else the article's."""
+        text = article.article.text
+        span = spans[si]
+        para_start = max((p for p in paragraphs if p <= span.start), default=0)
+        earlier = [e for e in article.entities if para_start <= e.start < span.start]
+        for e in reversed(earlier):
+            loc = self._entity_location(text, e)
+            if loc is not None and loc.country_code:
+                return self._country_location(loc.country_code, loc.surface)
+        return self._country_location(default_country, self._countries()[default_country].name_ar
+                                      if default_country in self._countries() else default_country)  # fmt: skip
+
+    def _article_country(self, article: EntityTaggedArticle, spans: list[SentenceSpan]) -> str:
+        """The country an article is about when a sentence names none: its lead's places, else Syria."""
+        text = article.article.text
+        lead_end = spans[0].end if spans else 0
+        for e in article.entities:
+            if e.start >= lead_end:
+                break
+            loc = self._entity_location(text, e)
+            if loc is not None and loc.country_code:
+                return loc.country_code
+        return "SY"
+
     def _actors(
         self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity]
     ) -> tuple[ActorRef | None, ActorRef | None]:
@@ -679,49 +883,6 @@ class EventTagger:
             role=role,  # type: ignore[arg-type]
         )
 
-    def _location(self, article: EntityTaggedArticle, spans: list[SentenceSpan], si: int, paragraphs: list[int],
-                  ents: list[Entity], sent_ents: list[Entity], text: str) -> Location | None:  # fmt: skip
-        """Most specific linked place: clause, then sentence, then earlier in the paragraph, then headline."""
-        span = spans[si]
-        para_start = max((p for p in paragraphs if p <= span.start), default=0)
-        earlier = [e for e in article.entities if para_start <= e.start < span.start]
-        title_places = [e for e in article.entities if e.end <= (spans[0].end if spans else 0)]
-        for pool in (ents, sent_ents, list(reversed(earlier)), title_places):
-            places = [e for e in pool if e.link_kind == "place" and e.link_id]
-            if places:
-                best = min(places, key=lambda e: self._precision(e, text))
-                return self._location_of(best, text)
-        return None
-
-    def _precision(self, e: Entity, text: str) -> int:
-        rec = self._place(e.link_id)
-        kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "governorate")
-        prec = int(getattr(rec, "geo_precision", 0) or _SITE_PRECISION.get(kind, 3))
-        before = words(text[max(0, e.start - 12) : e.start])
-        if before and any(s in _AREA_WORDS for s in before[-1].stems):
-            prec = max(prec, 2)
-        return prec
-
-    def _location_of(self, e: Entity, text: str) -> Location:
-        rec = self._place(e.link_id)
-        kind = str(getattr(rec, "kind", None) or getattr(rec, "level", None) or "")
-        country = "Syria"
-        if kind == "country":
-            country = getattr(rec, "name_en", None) or e.link_name or e.text
-        return Location(
-            place_id=e.link_id,
-            surface=e.text,
-            name_ar=getattr(rec, "name_ar", None),
-            name_en=getattr(rec, "name_en", None) or e.link_name,
-            admin1=getattr(rec, "admin1_en", None),
-            admin2=getattr(rec, "admin2_en", None),
-            country=country,
-            lat=getattr(rec, "lat", None),
-            lon=getattr(rec, "lon", None),
-            pcode=getattr(rec, "pcode", None),
-            geo_precision=self._precision(e, text),  # type: ignore[arg-type]
-        )
-
     def _sides(
         self, det: Detection, kind: str, ents: list[Entity], base: int
     ) -> tuple[Count | None, list[SideCount]]:
@@ -751,51 +912,41 @@ class EventTagger:
             )
         return total, sides if len(sides) >= 2 else []
 
-    def _event(self, article: EntityTaggedArticle, det: Detection, span: SentenceSpan, c_start: int, c_end: int,
-               actor1: ActorRef | None, actor2: ActorRef | None, location: Location | None, conf: float,
-               ents: list[Entity]) -> Event:  # fmt: skip
+    def _event(self, article: EntityTaggedArticle, m: Mention) -> Event:
         clean = article.article
         text = clean.text
-        clause = text[c_start:c_end]
-        sentence = text[span.start : span.end]
-        ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at)
-        if basis != "text":
-            ev_date, precision, basis, _ = resolve_event_date(sentence, clean.published_at, clean.ingested_at)
-        # casualty offsets are relative to the sentence passed to detect()
-        fatalities, fat_sides = self._sides(det, "killed", ents, span.start)
-        injured, inj_sides = self._sides(det, "injured", ents, span.start)
-        captured, _ = self._sides(det, "captured", ents, span.start)
-        raw = clean.raw_span(c_start, c_end)
-        event_id = stable_id("ev", clean.article_id, c_start, c_end, det.event_type, det.sub_event_type)
+        raw = clean.raw_span(m.start, m.end)
+        event_id = stable_id("ev", clean.article_id, m.start, m.end, m.event_type, m.sub_event_type,
+                             m.location.place_id if m.location else None)  # fmt: skip
         ev = Event(
             event_id=event_id,
             article_id=clean.article_id,
             story_id="pending",
             story_status="new",
-            event_type=det.event_type,  # type: ignore[arg-type]
-            sub_event_type=det.sub_event_type,  # type: ignore[arg-type]
-            plover_type=det.plover_type,
-            plover_mode=det.plover_mode,
-            actor1=actor1,
-            actor2=actor2,
-            location=location,
-            fatalities=fatalities,
-            injured=injured,
-            captured=captured,
-            fatalities_by_side=fat_sides,
-            injured_by_side=inj_sides,
-            event_date=ev_date,
-            time_precision=precision,
-            date_basis=basis,
+            event_type=m.event_type,  # type: ignore[arg-type]
+            sub_event_type=m.sub_event_type,  # type: ignore[arg-type]
+            plover_type=m.plover_type,
+            plover_mode=m.plover_mode,
+            actor1=m.actor1,
+            actor2=m.actor2,
+            location=m.location,
+            fatalities=m.fatalities,
+            injured=m.injured,
+            captured=m.captured,
+            fatalities_by_side=m.fatalities_by_side,
+            injured_by_side=m.injured_by_side,
+            event_date=m.event_date,
+            time_precision=m.time_precision,  # type: ignore[arg-type]
+            date_basis=m.date_basis,  # type: ignore[arg-type]
             evidence=Evidence(
-                sentence=clause,
-                clean_start=c_start,
-                clean_end=c_end,
+                sentence=text[m.start : m.end],
+                clean_start=m.start,
+                clean_end=m.end,
                 raw_start=raw[0] if raw else None,
                 raw_end=raw[1] if raw else None,
-                trigger=det.trigger.surface,
+                trigger=m.trigger_surface,
             ),
-            confidence=round(conf, 3),
+            confidence=round(m.confidence, 3),
             extractor_version=self.version,
             source=clean.source,
             url=clean.url,
@@ -805,77 +956,6 @@ class EventTagger:
         story_id, status = provisional_story(ev)
         ev.story_id, ev.story_status = story_id, status  # type: ignore[assignment]
         return ev
-
-
-def _covers(wide: Location, narrow: Location) -> bool:
-    """True when ``wide`` is an admin area (or the country) that contains ``narrow``."""
-    if wide.place_id and wide.place_id == narrow.place_id:
-        return True
-    if wide.geo_precision <= narrow.geo_precision:
-        return False
-    if wide.admin1 is None:  # the country, or a region without a governorate
-        return wide.place_id in (None, "sy") or wide.name_en == "Syria"
-    if wide.geo_precision == 3:
-        return wide.admin1 == narrow.admin1
-    return wide.admin2 is not None and wide.admin2 == narrow.admin2 and wide.admin1 == narrow.admin1
-
-
-def _same_actor(a: ActorRef | None, b: ActorRef | None) -> bool:
-    """Compatible: one side unknown, or the same catalogue actor (the same words when neither is linked)."""
-    if a is None or b is None:
-        return True
-    if a.actor_id or b.actor_id:
-        return a.actor_id == b.actor_id
-    return a.surface == b.surface
-
-
-def _same_count(a: Count | None, b: Count | None) -> bool:
-    return a is None or b is None or a.exact is None or b.exact is None or a.exact == b.exact
-
-
-def _coreferent(kept: Event, ev: Event) -> bool:
-    """Two mentions in one article of the same incident: same type and day, nothing contradicting."""
-    if (kept.event_type, kept.sub_event_type, kept.event_date) != (ev.event_type, ev.sub_event_type, ev.event_date):
-        return False
-    if not (_same_actor(kept.actor1, ev.actor1) and _same_actor(kept.actor2, ev.actor2)):
-        return False
-    if not (_same_count(kept.fatalities, ev.fatalities) and _same_count(kept.injured, ev.injured)):
-        return False
-    a, b = kept.location, ev.location
-    return a is None or b is None or _covers(a, b) or _covers(b, a)
-
-
-def merge_mentions(events: list[Event]) -> list[Event]:
-    """One record per incident: fold later mentions of an article's incident into its first mention.
-
-    News text names an incident several times (lead, detail, the other side's claim): "غارات للتحالف على
-    مواقع الميليشيات في دير الزور" then "استهدفت الغارات حقل العمر". Mentions of the same type on the same
-    day whose actors and counts do not contradict and whose places nest (the oil field lies in the
-    governorate) are one event; the kept record takes the most precise place and any actor or count only
-    the later mention gave. Distinct places at the same level, different days or different actors stay
-    separate events.
-    """
-    kept: list[Event] = []
-    for ev in events:
-        target = next((k for k in kept if _coreferent(k, ev)), None)
-        if target is None:
-            kept.append(ev)
-            continue
-        if ev.location is not None and (
-            target.location is None or ev.location.geo_precision < target.location.geo_precision
-        ):
-            target.location = ev.location
-        _fill_missing(target, ev)
-        target.story_id, target.story_status = provisional_story(target)  # type: ignore[assignment]
-    return kept
-
-
-def _fill_missing(kept: Event, dup: Event) -> None:
-    """Merge a duplicate mention into the kept event: counts and actors the first mention lacked."""
-    for name in ("fatalities", "injured", "captured", "actor1", "actor2"):
-        if getattr(kept, name) is None and getattr(dup, name) is not None:
-            setattr(kept, name, getattr(dup, name))
-    kept.confidence = max(kept.confidence, dup.confidence)
 
 
 def _sentence_spans(text: str) -> list[SentenceSpan]:

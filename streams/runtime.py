@@ -70,7 +70,8 @@ class StageRuntime:
         if not path.exists():
             log.warning("gazetteer %s not found: linking uses only the built-in sites and actors", path)
         with self._timed("catalogue"):
-            return Catalogue.load(path if path.exists() else None)
+            # GeoNames towns: the extract is cached beside the worker's state (stages.places)
+            return Catalogue.load(path if path.exists() else None, towns_cache_dir=self.settings.data_dir.parent / "cache")
 
     @cached_property
     def tagger(self) -> EventTagger:
