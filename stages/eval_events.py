@@ -35,6 +35,7 @@ from stages.tagging import classify_sentence
 NONCONFLICT_DIR = Path(__file__).resolve().parent / "data" / "nonconflict"
 _ID_DATE = re.compile(r"_(\d{4})(\d{2})(\d{2})")
 _TASK_FAMILY = {"ASSAULT": "violent", "PROTEST": "protest"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _shared_dir() -> Path:
@@ -239,16 +240,28 @@ class CachedNer:
     language ID or the model misses the cache, so cached and fresh runs give the same entities.
     """
 
-    def __init__(self, ner: Any, folder: Path):
-        self.ner, self.folder = ner, folder
+    def __init__(self, load_ner: Any, folder: Path):
+        from streams.settings import get_settings
+
+        self._load_ner, self._ner, self.folder = load_ner, None, folder
+        self.model_name = str(get_settings().resolved_ner_model_dir.resolve())
         folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def ner(self) -> Any:
+        """The Stanza tagger, loaded only when an article is not in the cache."""
+        if self._ner is None:
+            self._ner = self._load_ner()
+        return self._ner
 
     def _path(self, article: Any) -> Path:
         import hashlib
 
         from schemas import encode
 
-        digest = hashlib.sha256(encode(article) + str(self.ner.name).encode()).hexdigest()[:32]
+        # the ingest time is not an input of NER (it differs on every run)
+        fixed = article.model_copy(update={"article": article.article.model_copy(update={"ingested_at": _EPOCH})})
+        digest = hashlib.sha256(encode(fixed) + self.model_name.encode()).hexdigest()[:32]
         return self.folder / f"{digest}.json"
 
     def tag_batch(self, articles: list[Any]) -> list[Any]:
@@ -259,7 +272,11 @@ class CachedNer:
         if missing:
             for i, tagged in zip(missing, self.ner.tag_batch([articles[i] for i in missing]), strict=True):
                 paths[i].write_bytes(encode(tagged))
-        return [decode(EntityTaggedArticle, p.read_bytes()) for p in paths]
+        out = []
+        for a, p in zip(articles, paths, strict=True):
+            cached = decode(EntityTaggedArticle, p.read_bytes())
+            out.append(cached.model_copy(update={"article": a.article, "language": a.language}))
+        return out
 
 
 def gold_article_items(gold: list[Any], articles_path: Path) -> list[tuple[str, bytes]]:
@@ -277,6 +294,17 @@ def gold_article_items(gold: list[Any], articles_path: Path) -> list[tuple[str, 
     return [(a, found[a]) for a in wanted]
 
 
+def runtime_for_eval(ner_cache: Path | None = None) -> Any:
+    """The worker's stage objects; with ``ner_cache`` the NER stage keeps its outputs on disk."""
+    from streams.runtime import StageRuntime
+    from streams.settings import get_settings
+
+    runtime = StageRuntime(get_settings())
+    if ner_cache is not None:
+        runtime.__dict__["ner"] = CachedNer(lambda: StageRuntime.ner.func(runtime), ner_cache)
+    return runtime
+
+
 def pipeline_events(items: list[tuple[str, bytes]], ner_cache: Path | None = None) -> list[dict[str, Any]]:
     """The events the pipeline emits for these raw articles: the worker's stages (Stanza included) in
     batch mode, as raqib.events.v1 dicts."""
@@ -284,12 +312,8 @@ def pipeline_events(items: list[tuple[str, bytes]], ner_cache: Path | None = Non
 
     from schemas import encode
     from streams.batch import run_batch
-    from streams.runtime import StageRuntime
-    from streams.settings import get_settings
 
-    runtime = StageRuntime(get_settings())
-    if ner_cache is not None:
-        runtime.__dict__["ner"] = CachedNer(runtime.ner, ner_cache)
+    runtime = runtime_for_eval(ner_cache)
     result = run_batch(iter(items), runtime)
     for dead in result.dead_letters:
         print(f"  DLQ {dead.key}: {dead.error_class}: {dead.message[:100]}", file=sys.stderr)

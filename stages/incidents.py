@@ -63,6 +63,8 @@ class Mention:
     status: Status = "current"
     status_reason: str | None = None
     actor_classes: tuple[str | None, str | None] = (None, None)
+    features: dict[str, float] = field(default_factory=dict)  # what the mention model reads
+    score: float | None = None  # the mention model's probability that this reports a current incident
 
     def information(self) -> int:
         """How much the mention says: the most informative one is the incident's evidence."""

@@ -18,16 +18,18 @@ fatalities; when its only trigger is a casualty word it yields no event at all.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
 from schemas.base import stable_id
 from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
 from stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, split_by_place
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
+from stages.mention_model import MODEL_PATH, MentionModel
 from stages.normalize import matching_form
 from stages.numbers import CASUALTY_WORDS, CasualtyMention, casualty_mentions
 from stages.places import default_countries
@@ -35,7 +37,9 @@ from stages.stories import provisional_story
 from stages.timex import resolve_event_date
 from stages.vocab import vocabulary
 
-EXTRACTOR_VERSION = "rules-2025.1"
+log = logging.getLogger(__name__)
+
+EXTRACTOR_VERSION = "rules-2026.12"
 VIOLENT_TYPES = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
 PROTEST_TYPES = frozenset({"Protests", "Riots"})
 
@@ -484,12 +488,18 @@ class EventTagger:
         version: str = EXTRACTOR_VERSION,
         min_confidence: float = 0.5,
         lexicon: Lexicon | None = None,
+        model: MentionModel | Literal["default"] | None = "default",
     ) -> None:
         self.catalogue = catalogue
-        self.version = version
         self.min_confidence = min_confidence
         self.lexicon = lexicon or load_lexicon()
         self.vocab = vocabulary()
+        if model == "default":
+            model = MentionModel.load() if MODEL_PATH.exists() else None
+            if model is None:
+                log.warning("no mention model at %s: every rule-detected mention is kept", MODEL_PATH)
+        self.model: MentionModel | None = model
+        self.version = f"{version}+{model.version}" if model is not None else version
 
     # -- catalogue helpers
     def _place(self, place_id: str | None) -> Any:
@@ -504,8 +514,23 @@ class EventTagger:
     # -- main entry
     def tag(self, article: EntityTaggedArticle) -> list[Event]:
         """All distinct current incidents of one article (possibly none)."""
-        mentions = self.mentions(article)
-        current = [m for m in mentions if m.status == "current"]
+        return self.assemble(article, self.mentions(article))
+
+    def assemble(
+        self, article: EntityTaggedArticle, mentions: list[Mention], model: MentionModel | Literal["own"] | None = "own"
+    ) -> list[Event]:
+        """Events from an article's mentions: current ones the mention model keeps, split by place, merged."""
+        model = self.model if model == "own" else model
+        current: list[Mention] = []
+        for m in mentions:
+            if m.status != "current":
+                continue
+            if model is not None:
+                m.score = model.score(m.features)
+                if m.score < model.threshold:
+                    continue
+                m.confidence = m.score
+            current.append(m)
         incidents = merge(split_by_place(current))
         return [self._event(article, resolved(inc)) for inc in incidents]
 
@@ -546,6 +571,12 @@ class EventTagger:
                 seen_text.add(key_text)
                 out.append(self._mention(article, det, si, span, spans, paragraphs, c_start, c_end, ents,
                                          sent_ents, conf, default_country))  # fmt: skip
+        title_families = {d.family for d in detect(clean.title, lexicon=self.lexicon)} if clean.title else set()
+        busy = len({m.sentence_index for m in out}) / max(1, len(spans))
+        for m in out:  # article-level context: a news report of incidents, or commentary that names wars
+            m.features["title_family" if m.family in title_families else "title_other"] = 1.0
+            m.features[f"busy:{min(int(busy * 10), 6)}"] = 1.0
+            m.features[f"mentions:{min(len(out), 12) // 3}"] = 1.0
         return out
 
     def _mention(self, article: EntityTaggedArticle, det: Detection, si: int, span: SentenceSpan,
@@ -600,7 +631,55 @@ class EventTagger:
             actor_classes=(self._actor_class(actor1), self._actor_class(actor2)),
         )
         mention.status, mention.status_reason = self._status(det, clause, mention, clean.published_at or clean.ingested_at)
+        mention.features = self._features(det, sentence, mention, clean.published_at or clean.ingested_at)
         return mention
+
+    def _features(self, det: Detection, sentence: str, m: Mention, anchor: Any) -> dict[str, float]:
+        """What the mention model (``stages.mention_model``) reads: words around the trigger, the trigger,
+        what the clause states (actors, place, count, date) and the rules' cues. Names, not numbers."""
+        toks = words(sentence)
+        lo, hi, t = det.tok_lo, det.tok_hi, det.trigger.tok_start
+        f: dict[str, float] = {}
+
+        def on(name: str, value: float = 1.0) -> None:
+            f[name] = value
+
+        for k in range(lo, hi):
+            on("w:" + toks[k].stems[-1])
+        for k in range(lo, hi - 1):
+            on(f"b:{toks[k].form}_{toks[k + 1].form}")
+        for d in (1, 2, 3):
+            if t - d >= lo:
+                on(f"p{d}:{toks[t - d].stems[-1]}")
+            if det.trigger.tok_end - 1 + d < hi:
+                on(f"n{d}:{toks[det.trigger.tok_end - 1 + d].stems[-1]}")
+        form = toks[t].form
+        on("trig:" + det.trigger.spec.id)
+        on("trigform:" + toks[t].stems[-1])
+        on("type:" + det.event_type)
+        on("sub:" + det.sub_event_type)
+        on("definite" if form.startswith(("ال", "وال", "بال", "فال", "لل")) else "indefinite")
+        on("purpose" if form.startswith(("ل", "لل")) and not form.startswith("لا") else "nopurpose")
+        on("verbal" if _is_verbal(form) else "nominal")
+        on(f"evidence:{max(-2, min(det.evidence, 4))}")
+        for note in det.notes:
+            on("note:" + note.split(":")[-1])
+        on(f"sent:{min(m.sentence_index, 6)}")
+        on(f"clauselen:{min((hi - lo) // 8, 5)}")
+        on("a1" if m.actor1 else "no_a1")
+        on("a2" if m.actor2 else "no_a2")
+        on("a1linked" if m.actor1 and m.actor1.actor_id else "a1unlinked")
+        on(f"place:{m.location.geo_precision if m.location else 0}:{int(m.location_from_clause)}")
+        on("abroad" if m.location and m.location.country_code not in (None, "SY") else "syria")
+        on("killed" if m.fatalities else "no_killed")
+        on("injured" if m.injured else "no_injured")
+        on(f"date:{m.date_basis}:{m.time_precision}")
+        pub = anchor.date()
+        delta = (pub - m.event_date).days
+        on(f"delta:{'future' if delta < 0 else min(delta, 3) if delta <= 3 else 'week' if delta <= 7 else 'month' if delta <= 31 else 'old'}")
+        on("status:" + m.status)
+        on(f"conf:{round(det.confidence, 1)}")
+        return f
 
     def _actor_class(self, ref: ActorRef | None) -> str | None:
         """The side an actor stands for when mentions are compared (its catalogue root, else its words)."""

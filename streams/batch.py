@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from schemas import DeadLetter, EnrichedArticle, Event, LanguageTaggedArticle
+from schemas import DeadLetter, EnrichedArticle, EntityTaggedArticle, Event, LanguageTaggedArticle
 from stages.clean import clean_article
 from stages.errors import dead_letter
 from stages.ingest import decode_raw_article
@@ -22,6 +22,25 @@ class BatchResult:
     other: list[LanguageTaggedArticle] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def linked_articles(
+    items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_size: int = 16
+) -> list[EntityTaggedArticle]:
+    """clean → langid → NER (batched) → link over (key, value) pairs: the Arabic articles as the tagger sees
+    them (inputs that fail or are not Arabic are left out). Used by evaluation and training."""
+    settings = runtime.settings
+    arabic: list[LanguageTaggedArticle] = []
+    for key, value in items:
+        raw = decode_raw_article(value, key, max_bytes=settings.max_text_bytes)
+        clean = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
+        tagged = runtime.langid.route(clean)
+        if tagged.routed_to == "arabic":
+            arabic.append(tagged)
+    out: list[EntityTaggedArticle] = []
+    for offset in range(0, len(arabic), batch_size):
+        out.extend(runtime.catalogue.link(a) for a in runtime.ner.tag_batch(arabic[offset : offset + batch_size]))
+    return out
 
 
 def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_size: int = 16) -> BatchResult:

@@ -15,6 +15,7 @@ DELEGATED = {
     ("eval", "langid"): "stages.langid",
     ("models", "train-ner"): "stages.train_ner",
     ("models", "train-events"): "stages.train_events",
+    ("models", "train-mentions"): "stages.train_mentions",
     ("models", "expand-ner-vocab"): "stages.expand_ner_vocab",
     ("alerts",): "stages.alerts",
     ("audit",): "streams.audit",
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "expand-ner-vocab", help="add aligned word vectors for unseen words to an NER model (see --help)"
     )
     models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
+    models_sub.add_parser("train-mentions", help="train the mention model on hand-coded event gold (see --help)")
 
     ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
     ev.add_argument("what", choices=["ner", "events", "langid"])
