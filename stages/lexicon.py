@@ -47,6 +47,7 @@ class TriggerSpec:
     block_next: frozenset[str]
     block_prev: frozenset[str]
     generic: bool = False
+    patient_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _load_spec(raw: dict[str, Any]) -> TriggerSpec:
         block_next=frozenset(_bare(w) for w in raw.get("block_next", [])),
         block_prev=frozenset(_bare(w) for w in raw.get("block_prev", [])),
         generic=bool(raw.get("generic", False)),
+        patient_first=bool(raw.get("patient_first", False)),
     )
 
 

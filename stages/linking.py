@@ -41,6 +41,7 @@ from stages.places import (
     region_towns,
 )
 from stages.tokenize import Token, tokenize
+from stages.vocab import place_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -103,52 +104,28 @@ Record = PlaceRecord | ActorRecord
 _QUOTES: frozenset[str] = frozenset({"«", "»", '"', "“", "”", "‘", "’", "'"})
 _OPENING: frozenset[str] = frozenset({"«", "“", "‘"})
 
-#: Words before a place name that say "this is a place" (support for ambiguous names) and that a Stanza
-#: entity may include ("ريف دير الزور") without changing which place it is.
-_PLACE_WORDS: frozenset[str] = frozenset(
-    matching_form(w)
-    for w in (
-        "مدينة", "مدينتي", "بلدة", "بلدتي", "بلدات", "قرية", "قريتي", "قرى", "منطقة", "مناطق", "ناحية",
-        "محافظة", "محافظتي", "ريف", "أرياف", "بادية", "ضواحي", "أطراف", "محيط", "مخيم", "حي", "أحياء",
-        "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي", "شمالي", "جنوبي", "وسط", "جنوب شرق", "جنوب غرب",
-        "شمال شرق", "شمال غرب", "جنوبي شرق", "جنوبي غرب", "شمالي شرق", "شمالي غرب",
-    )
-)  # fmt: skip
-_TOWN_WORDS: frozenset[str] = frozenset(
-    matching_form(w) for w in ("مدينة", "مدينتي", "بلدة", "بلدتي", "قرية", "قريتي")
-)
+_PLACE_VOCAB = place_vocabulary()
+
+
+def _joined(name: str) -> frozenset[str]:
+    return frozenset(" ".join(p) for p in _PLACE_VOCAB.p(name))  # type: ignore[arg-type]
+
+
+#: Place words, town words, direction suffixes and common-word names: data/place_vocabulary.yaml.
+_PLACE_WORDS: frozenset[str] = _joined("place_words")
+_TOWN_WORDS: frozenset[str] = _joined("town_words")
 _LEVEL_WORDS: dict[str, str] = {
     matching_form("محافظة"): "governorate",
     matching_form("منطقة"): "district",
     matching_form("ناحية"): "subdistrict",
 }
-#: Trailing words of a place entity that do not change which place it is ("ريف دير الزور الغربي").
-_PLACE_SUFFIXES: frozenset[str] = frozenset(
-    matching_form(w)
-    for w in (
-        "الشرقي", "الغربي", "الشمالي", "الجنوبي", "الشرقية", "الغربية", "الشمالية", "الجنوبية",
-        "الأوسط", "الشمالي الشرقي", "الشمالي الغربي", "الجنوبي الشرقي", "الجنوبي الغربي",
-    )
-)  # fmt: skip
+_PLACE_SUFFIXES: frozenset[str] = _joined("place_suffixes")
 #: Admin-word aliases in the gazetteer ("محافظة حلب", "ناحية خشام"): dropped from the index because the
 #: place word is read as context instead (and ANERcorp-style spans exclude it).
 _ADMIN_ALIAS_PREFIXES: tuple[str, ...] = ("محافظة ", "منطقة ", "ناحية ")
 
-#: Gazetteer names that are also ordinary Arabic words, or other countries' places. Linked only after a
-#: place word or when Stanza tags them LOC.
-COMMON_WORD_PLACES: frozenset[str] = frozenset(
-    matching_form(w)
-    for w in (
-        "الباب", "التل", "الثورة", "الجلاء", "الحاضر", "الحراك", "الحصان", "الحمراء", "الروضة", "الزيارة",
-        "السجن", "الشجرة", "الصور", "صور", "الكرامة", "المزرعة", "الناصرة", "الحديدة", "حديدة", "الجيزة",
-        "المنصورة", "ملح", "سوسة", "بنان", "شين", "سبة", "عوج", "نبل", "بلبل", "دانا", "الدانا", "سلوك",
-        "ربيعة", "سنجار", "كسب", "القبو", "الراعي", "الحاجب", "تسيل", "الكريمة", "كريمة", "الطواحين",
-        "السودا", "السوداء", "السبخة", "الدالية", "دالية", "الحميدية", "المليحة", "الحجر الأسود",
-        "أبو هريرة", "الفاخورة", "القصير", "الضمير", "السفيرة", "الصفصافة", "صفصافة", "القريتين",
-        "الكسوة", "القطيفة", "المالكية", "مسكنة", "الوعرة", "الكسرة", "كسرة", "العريقة", "عريقة",
-        "بصيرة", "شقا", "حيش", "فيق", "الغارية", "العنازة", "المخرم", "بداما",
-    )
-)  # fmt: skip
+COMMON_WORD_PLACES: frozenset[str] = _joined("common_word_places")
+NOT_TOWN_NAMES: frozenset[str] = _joined("not_town_names")
 
 _PLACE_PRIORITY: dict[str, int] = {
     "country": 0, "governorate": 1, "district": 2, "subdistrict": 3, "site": 4, "town": 5,
@@ -676,7 +653,8 @@ def _town_places(towns: list[GeoTown], provinces: ProvincesFile, known: Catalogu
     out = []
     taken_names: set[tuple[str, ...]] = set(known._index_keys())
     for t in sorted(towns, key=lambda t: -t.population):
-        names = [n for n in t.names_ar if _forms(n) and _forms(n) not in taken_names]
+        names = [n for n in t.names_ar
+                 if _forms(n) and _forms(n) not in taken_names and " ".join(_forms(n)) not in NOT_TOWN_NAMES]  # fmt: skip
         if not names or (t.country == "SY" and len(names) < len(t.names_ar)):
             continue
         admin1_id = provinces.syria.get(t.admin1_code) if t.country == "SY" else None

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
 from schemas.base import stable_id
 from schemas.events import ActorRef, Count, Event, Evidence, Location, SideCount
+from stages.actors import ActorReader
 from stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, split_by_place
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
 from stages.mention_model import MODEL_PATH, MentionModel
@@ -190,10 +191,12 @@ class _ClauseJudge:
     ):
         self.lex, self.text, self.toks, self.lo, self.hi = lex, text, toks, lo, hi
         self.anchor_year = anchor_year
+        # a sport/economy/… word in the sentence makes a metaphor-prone trigger suspect, unless the clause
+        # itself names armed actors ('حقل شاعر' is a gas field, not a poet, next to 'قوات النظام')
         self.metaphor = any(
             lex.has_cue(c, toks, 0, len(toks)) is not None
             for c in ("sport", "economy", "tech", "health", "culture")
-        )
+        ) and not _any_stem(toks, lo, hi, vocabulary().w("conflict_context"))
         self.denied = lex.has_cue("denial", toks, 0, hi) is not None
 
     def suppressed(self, m: TriggerMatch) -> str | None:
@@ -499,6 +502,7 @@ class EventTagger:
             if model is None:
                 log.warning("no mention model at %s: every rule-detected mention is kept", MODEL_PATH)
         self.model: MentionModel | None = model
+        self.actor_reader = ActorReader(catalogue, self.vocab, self._countries())
         self.version = f"{version}+{model.version}" if model is not None else version
 
     # -- catalogue helpers
@@ -584,7 +588,6 @@ class EventTagger:
                  sent_ents: list[Entity], conf: float, default_country: str) -> Mention:  # fmt: skip
         clean = article.article
         text = clean.text
-        actor1, actor2 = self._actors(det, text, span, ents)
         places = self._scene_places(text, ents)
         from_clause = bool(places)
         if not places:
@@ -592,6 +595,7 @@ class EventTagger:
         location = min(places, key=lambda loc: loc.geo_precision) if places else None
         if location is None:
             location = self._context_location(article, spans, si, paragraphs, default_country)
+        actor1, actor2 = self._read_actors(det, text, span, ents, location)
         clause = text[c_start:c_end]
         sentence = text[span.start : span.end]
         ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at)
@@ -680,6 +684,16 @@ class EventTagger:
         on("status:" + m.status)
         on(f"conf:{round(det.confidence, 1)}")
         return f
+
+    def _read_actors(self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity],
+                     location: Location | None) -> tuple[ActorRef | None, ActorRef | None]:  # fmt: skip
+        sentence = text[span.start : span.end]
+        toks = words(sentence)
+        t0, t1 = det.trigger.tok_start, det.trigger.tok_end - 1
+        patient = det.trigger.spec.patient_first or any(s in self.vocab.w("patient_nouns") for s in toks[t0].stems)
+        iso = location.country_code if location is not None and location.country_code else "SY"
+        return self.actor_reader.read(sentence, span.start, det.tok_lo, det.tok_hi, t0, t1, _is_verbal(toks[t0].form),
+                                      patient, ents, iso, det.event_type, det.family)  # fmt: skip
 
     def _actor_class(self, ref: ActorRef | None) -> str | None:
         """The side an actor stands for when mentions are compared (its catalogue root, else its words)."""

@@ -80,8 +80,15 @@ _RELATIVE: list[tuple[re.Pattern[str], int, TimePrecision]] = [
     (re.compile(_B + r"(?:هذا\s+الاسبوع|الاسبوع\s+(?:الجاري|الحالي))" + _E), 0, "week"),
     (re.compile(_B + r"(?:الايام|الساعات)\s+(?:الماضيه|الاخيره|القليله\s+الماضيه)" + _E), -2, "week"),
 ]
-_DAYS_AGO_RE = re.compile(_B + r"(?:منذ|قبل)\s+(?P<n>\d{1,2}|ثلاثه|اربعه|خمسه|سته|سبعه)\s+ايام" + _E)
-_WORD_NUM = {"ثلاثه": 3, "اربعه": 4, "خمسه": 5, "سته": 6, "سبعه": 7}
+_DAYS_AGO_RE = re.compile(
+    _B + r"(?:منذ|قبل)\s+(?:(?:نحو|حوالي|قرابه)\s+)?(?P<n>\d{1,2}|ثلاثه|اربعه|خمسه|سته|سبعه|ثمانيه|تسعه|عشره)\s+ايام"
+    + _E
+)
+_WORD_NUM = {"ثلاثه": 3, "اربعه": 4, "خمسه": 5, "سته": 6, "سبعه": 7, "ثمانيه": 8, "تسعه": 9, "عشره": 10}
+#: A day of the current month ('في الـ20 من الشهر الحالي', 'الثامن من الشهر الجاري').
+_DAY_OF_MONTH_RE = re.compile(
+    _B + r"(?:ال)?(?P<d>\d{1,2}|" + _ORD_ALT + r")\s+من\s+(?:هذا\s+)?الشهر(?:\s+(?:الجاري|الحالي))?" + _E
+)
 _MONTH_REL_RE = re.compile(
     _B
     + r"(?:(?P<past>الشهر\s+(?:الماضي|الفائت|المنصرم))|(?P<this>(?:هذا\s+الشهر|الشهر\s+(?:الجاري|الحالي))))"
@@ -95,7 +102,7 @@ _YEAR_REL_RE = re.compile(
 _WEEKDAY_RE = re.compile(
     _B
     + r"(?P<pre>يوم\s+|امس\s+|اليوم\s+|صباح\s+|مساء\s+|ليل\s+|ليله\s+|فجر\s+|ظهر\s+|[(]\s*)?"
-    + r"(?P<wd>"
+    + r"(?P<conj>[وف])?(?P<wd>"
     + _WD_ALT
     + r")"
     + _E
@@ -131,6 +138,21 @@ def _yearless(pub: date, month: int, day: int) -> date | None:
     return None
 
 
+def _day_of_recent_month(anchor: date, day: int) -> date | None:
+    """Day ``day`` of the anchor's month, or of the month before when that day is still to come."""
+    try:
+        value = anchor.replace(day=day)
+    except ValueError:
+        return None
+    if value > anchor + timedelta(days=3):
+        previous = anchor.replace(day=1) - timedelta(days=1)
+        try:
+            return previous.replace(day=day)
+        except ValueError:
+            return None
+    return value
+
+
 def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecision, str, int] | None:
     """The event's date expression in ``sentence`` resolved against ``anchor``: (date, precision, text, start).
 
@@ -164,11 +186,20 @@ def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecisi
             if any(s <= m.start() < e for s, e, _, _ in found):
                 continue
             found.append((m.start(), m.end(), anchor + timedelta(days=offset), precision))
+    for m in _DAY_OF_MONTH_RE.finditer(folded):
+        raw_day = m.group("d")
+        day = int(raw_day) if raw_day.isdigit() else _ORDINALS.get(" ".join(raw_day.split()))
+        if day:
+            value = _day_of_recent_month(anchor, day)
+            if value is not None:
+                add(m.start(), m.end(), value, "day")
     for m in _DAYS_AGO_RE.finditer(folded):
         n = m.group("n")
         days = int(n) if n.isdigit() else _WORD_NUM[n]
         found.append((m.start(), m.end(), anchor - timedelta(days=days), "day"))
     for m in _MONTH_REL_RE.finditer(folded):
+        if any(s <= m.start() < e for s, e, _, _ in found):
+            continue
         first = anchor.replace(day=1)
         value = (first - timedelta(days=1)).replace(day=1) if m.group("past") else first
         found.append((m.start(), m.end(), value, "month"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from stages.normalize import matching_form
 
 VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "event_vocabulary.yaml"
+PLACE_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "place_vocabulary.yaml"
 
 #: The lists the code reads; the file must define exactly these (a typo in a name fails loudly).
 WordListName = Literal[
@@ -33,11 +34,13 @@ WordListName = Literal[
     "area_words", "conflict_context", "event_verbs", "time_words", "clause_start", "qualifier_words",
     "locative_words", "origin_words", "border_words", "background_words", "aggregate_words",
     "period_words", "plural_attack_words", "opinion_words", "modal_words", "conditional_words",
-    "pronoun_self",
+    "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
+    "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words",
 ]  # fmt: skip
+PlacePhraseListName = Literal["place_words", "town_words", "place_suffixes", "common_word_places", "not_town_names"]
 PhraseListName = Literal[
     "clause_pair", "attacker_mark", "backer_mark", "excessive_force", "aggregate_phrases",
-    "background_phrases", "locative_phrases",
+    "background_phrases", "locative_phrases", "regime_air_phrases",
 ]
 
 
@@ -83,13 +86,19 @@ def _entry_lines(text: str) -> dict[tuple[str, int], int]:
     return lines
 
 
-def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
-    """Parse, validate and fold the vocabulary file."""
+def load_vocabulary(
+    path: Path = VOCABULARY_PATH, word_lists: Any = WordListName, phrase_lists: Any = PhraseListName
+) -> Vocabulary:
+    """Parse, validate and fold a vocabulary file that must define exactly the named lists."""
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    lines = _entry_lines(text)
-    expected_words = set(WordListName.__args__)  # type: ignore[attr-defined]
-    expected_phrases = set(PhraseListName.__args__)  # type: ignore[attr-defined]
+    try:
+        data = yaml.safe_load(text) or {}
+        lines = _entry_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataFileError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    expected_words = set(get_args(word_lists)) if word_lists is not None else set()
+    expected_phrases = set(get_args(phrase_lists)) if phrase_lists is not None else set()
     words: dict[str, frozenset[str]] = {}
     phrases: dict[str, frozenset[tuple[str, ...]]] = {}
     for name, raw in data.items():
@@ -127,5 +136,11 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
 
 @lru_cache(maxsize=4)
 def vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
-    """The vocabulary, loaded once per process."""
+    """The event rules' vocabulary, loaded once per process."""
     return load_vocabulary(path)
+
+
+@lru_cache(maxsize=4)
+def place_vocabulary(path: Path = PLACE_VOCABULARY_PATH) -> Vocabulary:
+    """The linker's place words (``data/place_vocabulary.yaml``), loaded once per process."""
+    return load_vocabulary(path, None, PlacePhraseListName)
