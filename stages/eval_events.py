@@ -320,6 +320,65 @@ def pipeline_events(items: list[tuple[str, bytes]], ner_cache: Path | None = Non
     return [orjson.loads(encode(e)) for e in result.events]
 
 
+GENERAL_STREAM = Path(__file__).resolve().parent.parent / "eval" / "general_stream.jsonl"
+
+
+def general_main(args: argparse.Namespace) -> int:
+    """``raqib eval events --general [FILE]``: false-alarm articles on hand-labelled non-conflict news."""
+    import gzip
+
+    from stages.eval_gold import family
+
+    labels_path = Path(args.general) if args.general != "default" else GENERAL_STREAM
+    labels = {row["id"]: row for row in (json.loads(x) for x in labels_path.read_text(encoding="utf-8").splitlines() if x.strip())}
+    corpus = Path(args.articles) if args.articles else _shared_dir() / "data" / "news_corpus" / "saudinewsnet_nonheldout.jsonl.gz"
+    items: list[tuple[str, bytes]] = []
+    with gzip.open(corpus, "rb") if corpus.suffix == ".gz" else corpus.open("rb") as fh:
+        for line in fh:
+            if line.strip() and json.loads(line).get("id") in labels:
+                items.append((json.loads(line)["id"], line.strip()))
+    missing = set(labels) - {k for k, _ in items}
+    if missing:
+        print(f"{len(missing)} labelled articles are not in {corpus}", file=sys.stderr)
+        return 2
+    events = pipeline_events(items, Path(args.ner_cache) if args.ner_cache else None)
+    hit: dict[str, list[dict[str, Any]]] = {}
+    for ev in events:
+        if family(ev["event_type"]) != "strategic":
+            hit.setdefault(ev["article_id"], []).append(ev)
+    quiet = [a for a, row in labels.items() if not row["reports_incident"]]
+    alarms = [a for a in quiet if a in hit]
+    with_incident = [a for a, row in labels.items() if row["reports_incident"]]
+    report = {
+        "articles": len(labels),
+        "no_incident_articles": len(quiet),
+        "false_alarm_articles": len(alarms),
+        "false_alarms_per_100": round(100 * len(alarms) / len(quiet), 2) if quiet else 0.0,
+        "events_on_no_incident_articles": sum(len(hit[a]) for a in alarms),
+        "incident_articles_with_event": sum(1 for a in with_incident if a in hit),
+        "incident_articles": len(with_incident),
+        "by_sample": {s: {"articles": sum(1 for r in labels.values() if r["sample"] == s and not r["reports_incident"]),
+                          "false_alarms": sum(1 for a in alarms if labels[a]["sample"] == s)}
+                      for s in sorted({r["sample"] for r in labels.values()})},
+    }  # fmt: skip
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"General stream {labels_path.name}: {report['articles']} non-conflict articles read by hand, "
+          f"{report['no_incident_articles']} report no incident")  # fmt: skip
+    print(f"  false-alarm articles (a violent/protest event where there is none): {len(alarms)} "
+          f"= {report['false_alarms_per_100']} per 100 ({report['events_on_no_incident_articles']} events)")  # fmt: skip
+    for s, v in report["by_sample"].items():
+        print(f"    {s:14s} {v['false_alarms']} of {v['articles']}")
+    print(f"  articles that do mention an incident (old or passing) and got an event: "
+          f"{report['incident_articles_with_event']} of {report['incident_articles']}")  # fmt: skip
+    for a in alarms:
+        for ev in hit[a]:
+            print(f"    FALSE ALARM {a} [{labels[a]['topic']}] {ev['event_type']}/{ev['sub_event_type']} "
+                  f"trigger={ev['evidence']['trigger']!r}: {ev['evidence']['sentence'][:140]}")
+    return 0
+
+
 def gold_main(args: argparse.Namespace) -> int:
     """``raqib eval events --gold [FILE]``: event-level figures of the pipeline against hand-coded gold."""
     from stages.eval_gold import HEADLINE, load_gold, score, side_by_side
@@ -364,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", default=None, help="with --gold: score this events JSONL instead of running the pipeline")
     parser.add_argument("--write-events", default=None, help="with --gold: also write the pipeline's events here")
     parser.add_argument("--show", default=None, metavar="ARTICLE_ID", help="with --gold: gold and predicted side by side")
-    parser.add_argument("--ner-cache", default=None, help="with --gold: keep NER outputs in this folder between runs")
+    parser.add_argument("--ner-cache", default=None, help="with --gold/--general: keep NER outputs in this folder between runs")
+    parser.add_argument("--general", nargs="?", const="default", default=None,
+                        help="false-alarm articles on hand-labelled non-conflict news (default file: eval/general_stream.jsonl)")
     parser.add_argument(
         "dir",
         nargs="?",
@@ -385,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.gold is not None:
         return gold_main(args)
+    if args.general is not None:
+        return general_main(args)
     folder = args.dir or _shared_dir() / "data" / "events"
     if not folder.is_dir():
         print(f"no such folder: {folder}", file=sys.stderr)

@@ -5,8 +5,9 @@ Conventions (kept here so every consumer reads counts the same way):
 - one number → ``min = max = exact``; ``approximate`` is set by نحو / حوالي / قرابة / زهاء / ما يقارب / تقريبا;
 - ``أكثر من N`` / ``ما يزيد عن N`` → ``min = N + 1`` (no max); ``ما لا يقل عن N`` / ``N على الأقل`` → ``min = N``;
   ``أقل من N`` → ``max = N - 1``; ``بين N و M`` → ``min = N, max = M``;
-- vague plurals are ranges and approximate: عشرات → 20–99 (a plural of ten means at least two tens),
-  مئات → 200–999, آلاف → 2,000–9,999, عشرات الآلاف → 20,000–99,999, مئات الآلاف → 200,000–999,999;
+- vague plurals are ranges and approximate, from the lowest figure the word can stand for (ACLED's and the
+  event gold's convention, so a count is never inflated): عشرات → 10–99, مئات → 100–999, آلاف → 1,000–9,999,
+  عشرات الآلاف → 10,000–99,999, مئات الآلاف → 100,000–999,999;
   عدة / عدد من → min 2.
 
 Parsing works token by token on a folded copy of each token (diacritics and tatweel dropped, alef/yaa/taa
@@ -20,27 +21,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from schemas.events import Count
+from stages.normalize import matching_form
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z\u0621-\u065F\u0660-\u0669\u066E-\u06D3\u06F0-\u06F9\u0640\u0670]+")
 _DIGITS_RE = re.compile(r"^[0-9]+$")
-_DIACRITICS_RE = re.compile(r"[\u0640\u064B-\u065F\u0670]")
-_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        **{chr(0x0660 + i): str(i) for i in range(10)},
-        **{chr(0x06F0 + i): str(i) for i in range(10)},
-    }
-)
 
 
 def fold(token: str) -> str:
-    """Lookup form of one token: no diacritics/tatweel, ا for all alefs, ي for ى, ه for ة, ASCII digits."""
-    return _DIACRITICS_RE.sub("", token).translate(_FOLD)
+    """Lookup form of one token: the one matching form of ``stages.normalize`` (alefs, yaa, taa marbuta,
+    Persian-keyboard ی/ک, Eastern digits folded; marks and tatweel dropped)."""
+    return matching_form(token)
 
 
 @dataclass(frozen=True)
@@ -85,14 +75,15 @@ _HUNDREDS: dict[str, int] = {"مئه": 100, "مائه": 100, "مئتان": 200, 
 for _stem, _val in (("ثلاث", 3), ("اربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("تسع", 9)):
     for _h in ("مئه", "مائه"):
         _HUNDREDS[_stem + _h] = _val * 100
-_THOUSAND_SINGLE = {"الف": 1000, "الفان": 2000, "الفين": 2000, "الفي": 2000}
+_THOUSAND_SINGLE = {"الف": 1000, "الفان": 2000, "الفين": 2000, "الفي": 2000,
+                    "مليون": 1_000_000, "مليونان": 2_000_000, "مليونين": 2_000_000, "مليار": 1_000_000_000}
 _THOUSAND_MULT = frozenset({"الف", "الاف", "الفا"})
 _MILLION_MULT = frozenset({"مليون", "ملايين", "مليونا"})
 
 _VAGUE: dict[str, tuple[int, int | None]] = {
-    "عشرات": (20, 99), "العشرات": (20, 99),
-    "مئات": (200, 999), "المئات": (200, 999), "مايات": (200, 999),
-    "الاف": (2000, 9999), "الالاف": (2000, 9999),
+    "عشرات": (10, 99), "العشرات": (10, 99),
+    "مئات": (100, 999), "المئات": (100, 999), "مايات": (100, 999),
+    "الاف": (1000, 9999), "الالاف": (1000, 9999),
     "عده": (2, None), "بضعه": (3, 9), "بضع": (3, 9),
 }  # fmt: skip
 _VAGUE_OF_THOUSANDS = {"الاف", "الالاف"}
@@ -269,10 +260,12 @@ def find_counts(text: str, toks: list[Token] | None = None) -> list[CountSpan]:
         if _strip_prefix(form)[-1] == "بين" or form == "بين":
             a = parse_number_at(text, toks, i + 1)
             if a is not None and a[1] < len(toks) and toks[a[1]].form.startswith("و"):
-                rest = [Token(0, 0, "", toks[a[1]].form[1:]), *toks[a[1] + 1 :]]
+                # 'بين 10 و20' (the و attached) or 'بين 10 و 20' (the و on its own)
+                detached = toks[a[1]].form == "و"
+                rest = toks[a[1] + 1 :] if detached else [Token(0, 0, "", toks[a[1]].form[1:]), *toks[a[1] + 1 :]]
                 b = parse_number_at(text, rest, 0)
                 if b is not None and b[0] > a[0]:
-                    end_tok = a[1] + b[1] - 1
+                    end_tok = a[1] + b[1] - (0 if detached else 1)
                     cnt = Count(min=a[0], max=b[0], text=text[toks[i].start : toks[end_tok].end])
                     out.append(CountSpan(toks[i].start, toks[end_tok].end, cnt, i, end_tok))
                     i = end_tok + 1
@@ -675,8 +668,10 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
     for k, kind in enumerate(kinds):
         if kind is None or k in used_triggers:
             continue
-        if any(_matches(toks, k - len(seq), seq) for seq in _NONE_CUES):
-            mentions.append(CasualtyMention(kind=kind, count=Count(min=0, max=0, exact=0, text=text[toks[k - 2].start : toks[k].end]),
+        none_cue = next((seq for seq in _NONE_CUES if _matches(toks, k - len(seq), seq)), None)
+        if none_cue is not None:
+            phrase = text[toks[k - len(none_cue)].start : toks[k].end]  # 'بلا قتلى', 'دون وقوع قتلى'
+            mentions.append(CasualtyMention(kind=kind, count=Count(min=0, max=0, exact=0, text=phrase),
                                             start=toks[k].start, end=toks[k].end, trigger=toks[k].text))  # fmt: skip
             continue
         if (

@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Literal, Protocol
 
 from schemas.articles import Entity, EntityTaggedArticle, SentenceSpan
@@ -152,6 +153,10 @@ class Detection:
 # ---------------------------------------------------------------- clause detection (no entities)
 
 
+#: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
+_COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
+
+
 def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
     """Token ranges of the clauses of one sentence."""
     cuts = [0]
@@ -163,6 +168,7 @@ def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
             bare in _CLAUSE_START
             or (i + 1 < len(toks) and (bare, toks[i + 1].form) in _CLAUSE_PAIR)
             or "؛" in gap
+            or (("،" in gap or "," in gap) and form in _COMMA_CLAUSE_START)
         ) and i - cuts[-1] >= 3:
             cuts.append(i)
     cuts.append(len(toks))
@@ -548,6 +554,7 @@ class EventTagger:
         default_country = self._article_country(article, spans)
         out: list[Mention] = []
         seen_text: set[str] = set()
+        self._last_dated: tuple[int, date, str] | None = None  # (paragraph start, day, precision) of the last dated mention
         for si, span in enumerate(spans):
             sentence = text[span.start : span.end]
             if not sentence.strip():
@@ -598,9 +605,14 @@ class EventTagger:
         actor1, actor2 = self._read_actors(det, text, span, ents, location)
         clause = text[c_start:c_end]
         sentence = text[span.start : span.end]
-        ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at)
+        para_start = max((p for p in paragraphs if p <= span.start), default=0)
+        last = self._last_dated if self._last_dated and self._last_dated[0] == para_start else None
+        previous = last[1] if last is not None else None
+        ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at, previous)
         if basis != "text":
-            ev_date, precision, basis, _ = resolve_event_date(sentence, clean.published_at, clean.ingested_at)
+            ev_date, precision, basis, _ = resolve_event_date(sentence, clean.published_at, clean.ingested_at, previous)
+        if basis == "text" and precision == "day":
+            self._last_dated = (para_start, ev_date, precision)
         fatalities, fat_sides = self._sides(det, "killed", ents, span.start)
         injured, inj_sides = self._sides(det, "injured", ents, span.start)
         captured, _ = self._sides(det, "captured", ents, span.start)
@@ -717,7 +729,7 @@ class EventTagger:
             toks, 0, len(toks), voc.w("period_words")
         ):
             return "aggregate", "tally"
-        if m.date_basis == "text" and (pub - m.event_date).days > BACKGROUND_DAYS:
+        if m.date_basis == "text" and (pub - _period_end(m.event_date, m.time_precision)).days > BACKGROUND_DAYS:
             return "background", f"dated {m.event_date.isoformat()}"
         years = [int(y) for y in _YEAR_RE.findall(clause)]
         if years and max(years) < pub.year and m.date_basis != "text":
@@ -1049,6 +1061,17 @@ class EventTagger:
         story_id, status = provisional_story(ev)
         ev.story_id, ev.story_status = story_id, status  # type: ignore[assignment]
         return ev
+
+
+def _period_end(day: date, precision: str) -> date:
+    """The last day a date of this precision can mean ('last month' → its last day)."""
+    if precision == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if precision == "year":
+        return day.replace(month=12, day=31)
+    if precision == "week":
+        return day + timedelta(days=6)
+    return day
 
 
 def _sentence_spans(text: str) -> list[SentenceSpan]:

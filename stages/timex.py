@@ -72,7 +72,10 @@ _RELATIVE: list[tuple[re.Pattern[str], int, TimePrecision]] = [
     (re.compile(_B + r"قبل\s+يومين" + _E), -2, "day"),
     (re.compile(_B + r"(?:[وف]?(?:ب|ل)?امس|البارحه|الليله\s+الماضيه)" + _E), -1, "day"),
     (
-        re.compile(_B + r"[وف]?(?:اليوم|الليله|هذا\s+الصباح|صباح\s+اليوم|مساء\s+اليوم|ظهر\s+اليوم)" + _E),
+        re.compile(
+            _B + r"[وف]?(?:اليوم|الليله|هذا\s+الصباح|صباح\s+اليوم|مساء\s+اليوم|ظهر\s+اليوم)" + _E
+            + r"(?!\s+(?:التالي|التاليه|اللاحق|اللاحقه))"
+        ),
         0,
         "day",
     ),
@@ -85,6 +88,11 @@ _DAYS_AGO_RE = re.compile(
     + _E
 )
 _WORD_NUM = {"ثلاثه": 3, "اربعه": 4, "خمسه": 5, "سته": 6, "سبعه": 7, "ثمانيه": 8, "تسعه": 9, "عشره": 10}
+#: The day after the one the text named before ('في اليوم التالي', 'الليلة التالية', 'غداة').
+_NEXT_DAY_RE = re.compile(
+    _B + r"(?:(?:[وف]?(?:في\s+)?(?:اليوم|الليله|صباح|مساء|ليل)\s+(?:اليوم\s+)?(?:التالي|التاليه|اللاحق|اللاحقه))|[وف]?غداه)"
+    + _E
+)
 #: A day of the current month ('في الـ20 من الشهر الحالي', 'الثامن من الشهر الجاري').
 _DAY_OF_MONTH_RE = re.compile(
     _B + r"(?:ال)?(?P<d>\d{1,2}|" + _ORD_ALT + r")\s+من\s+(?:هذا\s+)?الشهر(?:\s+(?:الجاري|الحالي))?" + _E
@@ -153,10 +161,13 @@ def _day_of_recent_month(anchor: date, day: int) -> date | None:
     return value
 
 
-def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecision, str, int] | None:
+def find_time_expression(
+    sentence: str, anchor: date, previous: date | None = None
+) -> tuple[date, TimePrecision, str, int] | None:
     """The event's date expression in ``sentence`` resolved against ``anchor``: (date, precision, text, start).
 
     The last day-precise expression wins (the first one is usually when it was reported), else the first.
+    'The next day' expressions resolve against ``previous`` (the day the text named before), if given.
     """
     folded, index_map = matching_form_with_map(sentence)
     found: list[tuple[int, int, date, TimePrecision]] = []
@@ -186,6 +197,9 @@ def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecisi
             if any(s <= m.start() < e for s, e, _, _ in found):
                 continue
             found.append((m.start(), m.end(), anchor + timedelta(days=offset), precision))
+    if previous is not None:
+        for m in _NEXT_DAY_RE.finditer(folded):
+            found.append((m.start(), m.end(), previous + timedelta(days=1), "day"))
     for m in _DAY_OF_MONTH_RE.finditer(folded):
         raw_day = m.group("d")
         day = int(raw_day) if raw_day.isdigit() else _ORDINALS.get(" ".join(raw_day.split()))
@@ -235,11 +249,12 @@ def find_time_expression(sentence: str, anchor: date) -> tuple[date, TimePrecisi
 
 
 def resolve_event_date(
-    sentence: str, published: datetime | None, ingested: datetime
+    sentence: str, published: datetime | None, ingested: datetime, previous: date | None = None
 ) -> tuple[date, TimePrecision, DateBasis, str | None]:
-    """(event date, precision, basis, matched text or None) for one evidence sentence."""
+    """(event date, precision, basis, matched text or None) for one evidence sentence; ``previous`` is the
+    last day the text named before it (for 'the next day')."""
     anchor = published.date() if published is not None else ingested.date()
-    hit = find_time_expression(sentence, anchor)
+    hit = find_time_expression(sentence, anchor, previous)
     if hit is not None:
         value, precision, text, _ = hit
         return value, precision, "text", text

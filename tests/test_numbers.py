@@ -44,13 +44,13 @@ def test_exact_numbers(text: str, exact: int) -> None:
 
 def test_vague_quantities_are_ranges() -> None:
     tens = parse_count("سقط عشرات الجرحى")
-    assert tens is not None and (tens.min, tens.max, tens.exact, tens.approximate) == (20, 99, None, True)
+    assert tens is not None and (tens.min, tens.max, tens.exact, tens.approximate) == (10, 99, None, True)
     hundreds = parse_count("المئات من المتظاهرين")
-    assert hundreds is not None and (hundreds.min, hundreds.max) == (200, 999)
+    assert hundreds is not None and (hundreds.min, hundreds.max) == (100, 999)
     thousands = parse_count("آلاف النازحين")
-    assert thousands is not None and (thousands.min, thousands.max) == (2000, 9999)
+    assert thousands is not None and (thousands.min, thousands.max) == (1000, 9999)
     tens_of_thousands = parse_count("عشرات الآلاف")
-    assert tens_of_thousands is not None and (tens_of_thousands.min, tens_of_thousands.max) == (20000, 99999)
+    assert tens_of_thousands is not None and (tens_of_thousands.min, tens_of_thousands.max) == (10000, 99999)
 
 
 def test_modifiers() -> None:
@@ -98,9 +98,30 @@ def test_subsets_duals_singulars_and_none() -> None:
     assert [(m.kind, m.count.exact) for m in none] == [("killed", 0)]
     combined = casualty_mentions("الأمر الذي أدى إلى مقتل وجرح العشرات من عناصر الميليشيات")
     assert combined[0].kind == "killed" and combined[0].extra_kinds == ["injured"]
-    assert (combined[0].count.min, combined[0].count.max) == (20, 99)
+    assert (combined[0].count.min, combined[0].count.max) == (10, 99)
 
 
 def test_captured() -> None:
     ms = casualty_mentions("وكانت الحركة قد خطفت 23 من الكوريين الجنوبيين")
     assert [(m.kind, m.count.exact, m.side_surface) for m in ms] == [("captured", 23, "الكوريين الجنوبيين")]
+
+
+def test_persian_keyboard_text_counts_like_arabic_keyboard_text() -> None:
+    """'قتیلاً' typed with Persian yeh (U+06CC) and Persian digits gives the same figure as the Arabic form."""
+    arabic = casualty_mentions("سقط 12 قتيلاً في القصف")
+    persian = casualty_mentions("سقط ۱۲ قتیلاً في القصف")
+    assert [(m.kind, m.count.exact) for m in arabic] == [("killed", 12)]
+    assert [(m.kind, m.count.exact) for m in persian] == [("killed", 12)]
+
+
+def test_ranges_with_a_detached_waw_and_standalone_million() -> None:
+    for text in ("بين 10 و 20", "بين 10 و20", "بين عشرة وعشرين"):
+        count = parse_count(text)
+        assert count is not None and (count.min, count.max) == (10, 20), text
+    million = parse_count("نزح مليون شخص")
+    assert million is not None and million.exact == 1_000_000
+
+
+def test_none_phrase_at_sentence_start_keeps_its_own_words() -> None:
+    none = casualty_mentions("بلا قتلى")
+    assert [(m.kind, m.count.exact, m.count.text) for m in none] == [("killed", 0, "بلا قتلى")]
