@@ -26,6 +26,7 @@ from typing import Any, Literal
 from schemas.articles import Entity
 from schemas.events import ActorRef
 from stages.lexicon import WordToken, words
+from stages.numbers import CASUALTY_WORDS
 from stages.vocab import Vocabulary
 
 Role = Literal["attacker", "target", "participant"]
@@ -33,6 +34,8 @@ Kind = Literal["named", "force", "generic", "victim"]
 _ALLOWED_INTER = frozenset({"state_forces", "rebels", "political_militia", "identity_militia", "rioters",
                             "protesters", "civilians", "external_forces", "other"})  # fmt: skip
 _SKIP_KINDS = frozenset({"media", "monitor", "source", "ngo", "organisation"})
+#: killed / injured / captured words (stages.numbers): a person noun near one is a victim
+_CASUALTY = CASUALTY_WORDS
 
 
 @dataclass
@@ -127,6 +130,7 @@ class ActorReader:
                 continue
             out.append(Candidate(first, last, read[0], "named", read[1]))
             taken.update(range(first, last + 1))
+        casualty_context = any(s in _CASUALTY for t in toks[lo:hi] for s in t.stems)
         for i in range(lo, hi):
             if i in taken:
                 continue
@@ -155,6 +159,8 @@ class ActorReader:
             if self._named_after(ents, toks, base, i):
                 continue  # 'جنود النظام', 'مدنيين من …': the named actor after it is the side
             surface = sentence[toks[i].start : toks[i].end]
+            if not casualty_context:
+                continue  # 'تعزيزات عسكرية', 'سكان المدينة': people named, nobody hurt
             if any(s in voc.w("civilian_words") for s in stems):
                 out.append(Candidate(i, i, self.population("civilians", country, surface), "victim", "civilians", "target"))
             elif any(s in voc.w("police_victim_words") for s in stems):
@@ -226,8 +232,11 @@ class ActorReader:
             k = c.first
             prev1 = toks[k - 1].stems if k >= 1 else ()
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
+            after = [st for t in toks[c.last + 1 : min(c.last + 4, hi)] for st in t.stems]
             if prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
                 c.hint = "attacker"
+            elif any(s in voc.w("passive_casualty_words") for s in after[:3]) and c.kind in ("named", "force"):
+                c.hint = "target"  # 'قياديا في تنظيم داعش … قتلوا في غارة': the side named before 'killed' died
             elif self._casualty_of(toks, k) or any(s in voc.w("target_single") for s in prev1) or (
                 k >= 2 and toks[k - 2].form in ("علي", "ضد") and k > trigger_last
             ):
@@ -240,7 +249,15 @@ class ActorReader:
             elif k < trigger_first and c.kind in ("named", "force"):
                 c.hint = "attacker"
         if between is not None and event_type == "Battles":
-            sides = [c for c in cands if c.first > between and c.kind in ("named", "force")]
+            sides = [c for c in cands if c.first > between and c.kind in ("named", "force", "generic")]
+            # 'بين X وY من جهة، وZ من جهة أخرى': the first side ends at the first 'من جهة'
+            marker = next((k for k in range(between + 1, hi - 1)
+                           if toks[k].form == "من" and toks[k + 1].stems[-1] in ("جهه", "ناحيه")), None)  # fmt: skip
+            if marker is not None:
+                first = [c for c in sides if c.first < marker]
+                second = [c for c in sides if c.first > marker + 1]
+                if first and second and first[0].root != second[0].root:
+                    return self._ref(first[0], "participant"), self._ref(second[0], "participant")
             if len(sides) >= 2 and sides[0].root != sides[1].root:
                 return self._ref(sides[0], "participant"), self._ref(sides[1], "participant")
         attackers = [c for c in cands if c.hint == "attacker" and c.kind != "victim"]

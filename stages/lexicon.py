@@ -86,6 +86,9 @@ def stems(form: str) -> tuple[str, ...]:
         if (c.startswith("ال") and len(c) > 4) or (c.startswith("لل") and len(c) > 4):
             out.append(c[2:])
     for c in list(out):
+        if len(c) > 4 and c.endswith("ا") and not c.endswith(("وا", "اا")):
+            out.append(c[:-1])  # accusative tanween: 'انفجارا' → 'انفجار', 'قتيلا' → 'قتيل'
+    for c in list(out):
         for suf in _SUFFIXES:
             if c.endswith(suf) and len(c) - len(suf) >= 3:
                 base = c[: -len(suf)]

@@ -153,6 +153,7 @@ class Detection:
 # ---------------------------------------------------------------- clause detection (no entities)
 
 
+_SIDE_PAIRS = frozenset({("من", "جهه"), ("من", "ناحيه")})
 #: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
 _COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
 
@@ -164,7 +165,10 @@ def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
         form = toks[i].form
         bare = form[1:] if form[:1] == "و" and len(form) > 3 else form
         gap = text[toks[i - 1].end : toks[i].start]
-        if (
+        side_marker = (bare, toks[i + 1].form if i + 1 < len(toks) else "") in _SIDE_PAIRS and any(
+            t.form == "بين" or t.form[1:] == "بين" for t in toks[cuts[-1] : i]
+        )  # 'بين X من جهة وY من جهة أخرى': the sides of a clash, not a new report
+        if not side_marker and (
             bare in _CLAUSE_START
             or (i + 1 < len(toks) and (bare, toks[i + 1].form) in _CLAUSE_PAIR)
             or "؛" in gap
@@ -294,12 +298,16 @@ def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken]
         if _any_stem(toks, lo, hi, _INTERVENTION) or "arrest" in ids:
             return "Protests", "Protest with intervention", "PROTEST", "demonstrate"
         return "Protests", "Peaceful protest", "PROTEST", "demonstrate"
-    if spec.id == "shelling" and any(
-        m.spec.id == "clash" and (abs(m.tok_start - best.tok_end) <= 1 or abs(best.tok_start - m.tok_end) <= 1)
-        for m in alive
-    ):
-        # 'القصف والاشتباكات المتواصلة': shelling named together with clashes is two-sided fighting, which
-        # ACLED codes as the battle, not the barrage (a clash mentioned elsewhere in the clause is not enough)
+    if spec.id == "targeting" and "arrest" in ids:
+        # 'سلسلة مداهمات … استهدفت عناصر داعش': the raids targeted people to arrest, nothing was shelled
+        return "Strategic developments", "Arrests", "COERCE", "arrest"
+    if spec.id == "abduction" and _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), vocabulary().w("combatant_words")) \
+            and not _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), vocabulary().w("civilian_words")):
+        # 'خطفت جبهة النصرة ثمانية عناصر من الفرقة 30': fighters seized outside a battle are arrests (ACLED)
+        return "Strategic developments", "Arrests", "COERCE", "arrest"
+    if spec.id in ("shelling", "air_strike") and "clash" in ids:
+        # 'اشتباكات … ترافقت مع قصف جوي على منطقة الاشتباكات': shelling or air strikes named as part of a
+        # battle in the same clause fold into that battle (ACLED; the gold protocol)
         return "Battles", "Armed clash", "FIGHT", "clash"
     if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _AERIAL_WORDS):
         return "Explosions/Remote violence", "Air/drone strike", "ASSAULT", "aerial"
@@ -603,6 +611,10 @@ class EventTagger:
         if location is None:
             location = self._context_location(article, spans, si, paragraphs, default_country)
         actor1, actor2 = self._read_actors(det, text, span, ents, location)
+        if det.sub_event_type == "Non-state actor overtakes territory" and actor1 is not None and (
+            actor1.inter_code == "state_forces" or (actor1.actor_id or "").endswith("-forces")
+        ):
+            det.sub_event_type = "Government regains territory"  # a state's forces taking ground back
         clause = text[c_start:c_end]
         sentence = text[span.start : span.end]
         para_start = max((p for p in paragraphs if p <= span.start), default=0)
@@ -647,10 +659,10 @@ class EventTagger:
             actor_classes=(self._actor_class(actor1), self._actor_class(actor2)),
         )
         mention.status, mention.status_reason = self._status(det, clause, mention, clean.published_at or clean.ingested_at)
-        mention.features = self._features(det, sentence, mention, clean.published_at or clean.ingested_at)
+        mention.features = self._features(det, sentence, mention, clean.published_at or clean.ingested_at, ents)
         return mention
 
-    def _features(self, det: Detection, sentence: str, m: Mention, anchor: Any) -> dict[str, float]:
+    def _features(self, det: Detection, sentence: str, m: Mention, anchor: Any, m_ents: list[Entity]) -> dict[str, float]:
         """What the mention model (``stages.mention_model``) reads: words around the trigger, the trigger,
         what the clause states (actors, place, count, date) and the rules' cues. Names, not numbers."""
         toks = words(sentence)
@@ -695,6 +707,22 @@ class EventTagger:
         on(f"delta:{'future' if delta < 0 else min(delta, 3) if delta <= 3 else 'week' if delta <= 7 else 'month' if delta <= 31 else 'old'}")
         on("status:" + m.status)
         on(f"conf:{round(det.confidence, 1)}")
+        voc = self.vocab
+        for cue in ("opinion_words", "modal_words", "conditional_words", "source_words", "report_verbs",
+                    "time_words", "event_verbs", "period_words", "aggregate_words", "plural_attack_words"):
+            if _any_stem(toks, lo, hi, voc.w(cue)):  # type: ignore[arg-type]
+                on("cue:" + cue)
+        if _any_stem(toks, 0, len(toks), voc.w("source_words")):
+            on("sentence_source")
+        if any(ch in sentence for ch in "«»\"“”"):
+            on("quoted")
+        if toks and any(s in voc.w("report_verbs") for s in toks[0].stems):
+            on("starts_with_report")
+        kinds = {getattr(self._actor(e.link_id), "kind", None) for e in m_ents if e.link_kind == "actor"}
+        for k in kinds - {None}:
+            on(f"actor_kind:{k}")
+        on(f"places_in_clause:{min(sum(1 for e in m_ents if e.link_kind == 'place'), 3)}")
+        on(f"actors_in_clause:{min(sum(1 for e in m_ents if e.link_kind == 'actor'), 3)}")
         return f
 
     def _read_actors(self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity],
