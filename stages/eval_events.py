@@ -281,12 +281,16 @@ class CachedNer:
 
 def gold_article_items(gold: list[Any], articles_path: Path) -> list[tuple[str, bytes]]:
     """(key, raw value) of every article the gold codes, read from the articles file (in gold order)."""
+    import gzip
+
     wanted = list(dict.fromkeys(g.article_id for g in gold))
+    wanted_set = set(wanted)
     found: dict[str, bytes] = {}
-    for line in articles_path.read_bytes().splitlines():
+    data = gzip.decompress(articles_path.read_bytes()) if articles_path.suffix == ".gz" else articles_path.read_bytes()
+    for line in data.splitlines():
         if line.strip():
             item = json.loads(line)
-            if item.get("id") in wanted:
+            if item.get("id") in wanted_set:
                 found[item["id"]] = line
     missing = [a for a in wanted if a not in found]
     if missing:

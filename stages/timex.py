@@ -88,6 +88,15 @@ _DAYS_AGO_RE = re.compile(
     + _E
 )
 _WORD_NUM = {"ثلاثه": 3, "اربعه": 4, "خمسه": 5, "سته": 6, "سبعه": 7, "ثمانيه": 8, "تسعه": 9, "عشره": 10}
+#: 'بعد يومين على هجوم …': the attack named after it happened that many days before (the report's day).
+_DAYS_BEFORE_RE = re.compile(
+    _B + r"بعد\s+(?P<n>يوم|يومين|يومان|\d{1,2}|ثلاثه|اربعه|خمسه|سته|سبعه)(?:\s+ايام)?\s+(?:علي|من)" + _E
+)
+#: 'مطلع يوليو', 'في بداية يوليو (تموز) الماضي', 'منتصف يوليو', 'أواخر يونيو': part of a month.
+_MONTH_PART_DAY = {"مطلع": 1, "بدايه": 1, "اوائل": 1, "مستهل": 1, "منتصف": 15, "اواسط": 15, "اواخر": 25, "نهايه": 25}
+_MONTH_PART_RE = re.compile(
+    _B + r"(?P<part>" + "|".join(_MONTH_PART_DAY) + r")\s+(?:شهر\s+)?(?P<m>" + _MONTH_ALT + r")" + _E
+)
 #: The day after the one the text named before ('في اليوم التالي', 'الليلة التالية', 'غداة').
 _NEXT_DAY_RE = re.compile(
     _B + r"(?:(?:[وف]?(?:في\s+)?(?:اليوم|الليله|صباح|مساء|ليل)\s+(?:اليوم\s+)?(?:التالي|التاليه|اللاحق|اللاحقه))|[وف]?غداه)"
@@ -207,6 +216,18 @@ def find_time_expression(
             value = _day_of_recent_month(anchor, day)
             if value is not None:
                 add(m.start(), m.end(), value, "day")
+    for m in _DAYS_BEFORE_RE.finditer(folded):
+        n = m.group("n")
+        days = 2 if n in ("يومين", "يومان") else 1 if n == "يوم" else int(n) if n.isdigit() else _WORD_NUM.get(n, 0)
+        if days:
+            found.append((m.start(), m.end(), anchor - timedelta(days=days), "day"))
+    for m in _MONTH_PART_RE.finditer(folded):
+        month = month_number(m.group("m"))
+        if month is None or month[1] != "gregorian":
+            continue
+        value = _yearless(anchor, month[0], _MONTH_PART_DAY[m.group("part")])
+        if value is not None:
+            found.append((m.start(), m.end(), value, "month"))
     for m in _DAYS_AGO_RE.finditer(folded):
         n = m.group("n")
         days = int(n) if n.isdigit() else _WORD_NUM[n]
@@ -240,7 +261,8 @@ def find_time_expression(
         return None
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     # prefer a day-precise expression, and the last one: reporting time comes first in Arabic news
-    # ('ذكرت سانا، أمس، أن القوات أدخلت، ليل أول من أمس، …'), the event's own time after it
+    # ('ذكرت سانا، أمس، أن القوات أدخلت، ليل أول من أمس، …'), the event's own time after it. (Taking the
+    # first expression after the event word instead was measured worse on the dev gold: date .76 → .72.)
     day_level = [f for f in found if f[3] == "day"]
     start, end, value, precision = day_level[-1] if day_level else found[0]
     raw_start = index_map[start] if start < len(index_map) else len(sentence)

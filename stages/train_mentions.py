@@ -146,8 +146,10 @@ def folds(items: Sequence[LabelledArticle], k: int, seed: int) -> list[list[int]
 
 
 def cross_validated_events(tagger: Any, items: Sequence[LabelledArticle], *, k: int = 5, seed: int = 0,
-                           c: float = 1.0, threshold: float = 0.5) -> list[dict[str, Any]]:  # fmt: skip
-    """Events of every article, each assembled with the model fitted on the other folds."""
+                           c: float = 1.0, threshold: float = 0.5,
+                           extra: Sequence[LabelledArticle] = ()) -> list[dict[str, Any]]:  # fmt: skip
+    """Events of every article, each assembled with the model fitted on the other folds (plus ``extra``,
+    training articles that are never scored)."""
     import orjson
 
     from schemas import encode
@@ -155,7 +157,7 @@ def cross_validated_events(tagger: Any, items: Sequence[LabelledArticle], *, k: 
     events: list[dict[str, Any]] = []
     for fold in folds(items, k, seed):
         held = set(fold)
-        feats, labels = _training_rows([it for i, it in enumerate(items) if i not in held])
+        feats, labels = _training_rows([*(it for i, it in enumerate(items) if i not in held), *extra])
         model = fit(feats, labels, c=c, threshold=threshold)
         for i in fold:
             it = items[i]
@@ -192,7 +194,8 @@ def gold_items(gold_path: Any, articles_path: Any = None, ner_cache: Any = None)
 
 
 def search(tagger: Any, gold: Sequence[GoldRecord], items: Sequence[LabelledArticle], grid_c: Sequence[float],
-           grid_t: Sequence[float], seeds: Sequence[int] = (0,)) -> list[dict[str, Any]]:  # fmt: skip
+           grid_t: Sequence[float], seeds: Sequence[int] = (0,),
+           extra: Sequence[LabelledArticle] = ()) -> list[dict[str, Any]]:  # fmt: skip
     """Cross-validated headline figures for every (C, threshold) of the grids."""
     from stages.eval_gold import HEADLINE, score
 
@@ -201,13 +204,31 @@ def search(tagger: Any, gold: Sequence[GoldRecord], items: Sequence[LabelledArti
         for t in grid_t:
             tp = n_pred = n_gold = 0
             for seed in seeds:
-                rep = score(cross_validated_events(tagger, items, seed=seed, c=c, threshold=t), list(gold)).report
+                rep = score(cross_validated_events(tagger, items, seed=seed, c=c, threshold=t, extra=extra),
+                            list(gold)).report
                 tp, n_pred, n_gold = tp + rep[HEADLINE]["tp"], n_pred + rep[HEADLINE]["pred"], n_gold + rep[HEADLINE]["gold"]
             p = tp / n_pred if n_pred else 0.0
             r = tp / n_gold if n_gold else 0.0
             rows.append({"c": c, "threshold": t, "precision": round(p, 3), "recall": round(r, 3),
                          "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0})  # fmt: skip
     return rows
+
+
+def extra_items(tagger: Any, runtime_cache: Any, gold_path: Any, articles_path: Any) -> list[LabelledArticle]:
+    """Labelled mentions of an additional hand-coded training file (its articles from ``articles_path``)."""
+    from pathlib import Path
+
+    from stages.eval_events import gold_article_items, runtime_for_eval
+    from stages.eval_gold import load_gold
+    from streams.batch import linked_articles
+
+    gold = load_gold(Path(gold_path))
+    runtime = runtime_for_eval(Path(runtime_cache) if runtime_cache else None)
+    articles = linked_articles(gold_article_items(gold, Path(articles_path)), runtime)
+    return labelled(tagger, articles, gold)
+
+
+EXTRA_GOLD = __import__("pathlib").Path(__file__).resolve().parent.parent / "eval" / "train_gold.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,21 +247,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--c", type=float, nargs="*", default=[0.1, 0.3, 1.0], help="regularisation grid")
     parser.add_argument("--thresholds", type=float, nargs="*", default=[0.4, 0.5, 0.6, 0.7], help="threshold grid")
     parser.add_argument("--seeds", type=int, default=1, help="repeat the 5-fold split with N seeds")
+    parser.add_argument("--extra", type=Path, default=EXTRA_GOLD,
+                        help="more hand-coded training articles, never scored (default eval/train_gold.jsonl; '' for none)")
+    parser.add_argument("--extra-articles", type=Path, default=None,
+                        help="their articles (default ../shared/data/news_corpus/saudinewsnet_nonheldout.jsonl.gz)")
     args = parser.parse_args(argv)
     gold_path = Path(args.gold) if args.gold else _shared_dir() / "data" / "events-gold" / "news_gold_dev.jsonl"
     gold, items, tagger = gold_items(gold_path, args.articles, args.ner_cache)
+    extra: list[LabelledArticle] = []
+    if str(args.extra) and args.extra.is_file():
+        corpus = args.extra_articles or _shared_dir() / "data" / "news_corpus" / "saudinewsnet_nonheldout.jsonl.gz"
+        extra = extra_items(tagger, args.ner_cache, args.extra, corpus)
+        progress(f"+ {len(extra)} training articles from {args.extra.name} ({sum(1 for it in extra for y in it.labels if y == 1)} positive mentions)")
     n_pos = sum(1 for it in items for y in it.labels if y == 1)
     n_neg = sum(1 for it in items for y in it.labels if y == 0)
     progress(f"{len(items)} articles, {sum(len(it.mentions) for it in items)} mentions ({n_pos} positive, "
              f"{n_neg} negative, the rest other mentions of coded incidents)")  # fmt: skip
-    rows = search(tagger, gold, items, args.c, args.thresholds, seeds=range(args.seeds))
+    rows = search(tagger, gold, items, args.c, args.thresholds, seeds=range(args.seeds), extra=extra)
     for row in rows:
         progress(f"  C={row['c']:<5} threshold={row['threshold']:.2f}  cross-validated P {row['precision']:.3f} "
                  f"R {row['recall']:.3f} F1 {row['f1']:.3f}")  # fmt: skip
     best = max(rows, key=lambda r: (r["f1"], r["precision"]))
     digest = hashlib.sha256(gold_path.read_bytes()).hexdigest()[:16]
-    model = train(items, c=best["c"], threshold=best["threshold"], version=f"mentions-{digest[:8]}",
+    model = train([*items, *extra], c=best["c"], threshold=best["threshold"], version=f"mentions-{digest[:8]}",
                   trained_on={"gold": gold_path.name, "gold_sha256": digest, "articles": len(items),
+                              "extra": args.extra.name if extra else None, "extra_articles": len(extra),
                               "cross_validated": best})  # fmt: skip
     model.save(args.out)
     print(f"wrote {args.out}: C={best['c']} threshold={best['threshold']} — 5-fold cross-validated on "
