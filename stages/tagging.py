@@ -37,7 +37,7 @@ from stages.numbers import CASUALTY_WORDS, CasualtyMention, casualty_mentions
 from stages.places import default_countries
 from stages.stories import provisional_story
 from stages.timex import resolve_event_date
-from stages.vocab import vocabulary
+from stages.vocab import place_vocabulary, vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,10 @@ class Detection:
 
 
 _SIDE_PAIRS = frozenset({("من", "جهه"), ("من", "ناحيه")})
+#: Place nouns before a name the gazetteer lacks ('بلدة', 'قريتي', 'ريف', 'حي'): data/place_vocabulary.yaml.
+_PLACE_NOUNS = frozenset(w for p in place_vocabulary().p("place_words") for w in p[:1]) | frozenset(
+    w for p in place_vocabulary().p("town_words") for w in p[:1]
+)
 #: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
 _COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
 
@@ -604,12 +608,28 @@ class EventTagger:
         clean = article.article
         text = clean.text
         places = self._scene_places(text, ents)
+        if any(p.place_id is None and p.admin1 is None and p.country_code in (None, "SY") for p in places):
+            # a village without its governorate: the area the sentence names around the clause ('بريف إدلب')
+            around = self._scene_places(text, [e for e in sent_ents if not (c_start <= e.start < c_end)])
+            area = next((p for p in around if p.geo_precision in (2, 3) and p.admin1), None)
+            if area is not None:
+                places = [p.model_copy(update={"admin1": area.admin1})
+                          if p.place_id is None and p.admin1 is None and p.country_code in (None, "SY") else p
+                          for p in places]  # fmt: skip
         from_clause = bool(places)
         if not places:
             places = self._scene_places(text, [e for e in sent_ents if not (c_start <= e.start < c_end)])
         location = min(places, key=lambda loc: loc.geo_precision) if places else None
-        if location is None:
-            location = self._context_location(article, spans, si, paragraphs, default_country)
+        if location is None or location.country_code is None:
+            context = self._context_location(article, spans, si, paragraphs, default_country)
+            if location is None:
+                location = context
+            else:  # a village named without its country: the paragraph's or the article's
+                iso = context.country_code or "SY"
+                places = [p.model_copy(update={"country_code": iso, "country": context.country,
+                                               "admin1": p.admin1 if iso == "SY" else None})
+                          if p.country_code is None else p for p in places]  # fmt: skip
+                location = min(places, key=lambda loc: loc.geo_precision)
         actor1, actor2 = self._read_actors(det, text, span, ents, location)
         if det.sub_event_type == "Non-state actor overtakes territory" and actor1 is not None and (
             actor1.inter_code == "state_forces" or (actor1.actor_id or "").endswith("-forces")
@@ -773,10 +793,39 @@ class EventTagger:
         """Places the entities say something happened at (origins, destinations, the other side of a
         border and reporters' cities left out), plus countries named by a nationality adjective."""
         out: list[Location] = []
+        unlinked: list[Entity] = []
         for e in ents:
             loc = self._entity_location(text, e)
             if loc is not None:
                 out.append(loc)
+            elif e.label == "LOC" and e.link_kind is None:
+                unlinked.append(e)
+        # villages the gazetteer lacks ('بلدات حيان وبيانون وماير بريف حلب'): a Stanza LOC right after a place
+        # noun ('بلدة', 'قريتي', 'ريف') or coordinated with a place already read, in the governorate of the area
+        # the clause names; its country is the clause's, else the context's (filled in by the caller)
+        area = next((p for p in out if p.geo_precision in (2, 3) and p.admin1), None)
+        country = next((p.country_code for p in out if p.country_code), None)
+        ends = sorted(e.end for e in ents if any(loc.surface == e.text for loc in out))
+        for e in unlinked:
+            toks = words(e.text)
+            if not toks or len(e.text.strip()) < 3 or any(" ".join(t.stems[-1:]) in _PLACE_NOUNS for t in toks[:1]):
+                continue  # 'بريف', 'مناطق': a place word without a name
+            before = words(text[max(0, e.start - 30) : e.start])
+            after_noun = bool(before) and any(st in _PLACE_NOUNS for st in before[-1].stems)
+            gap = text[ends[-1] : e.start] if ends and ends[-1] <= e.start else None
+            coordinated = gap is not None and len(gap) <= 3 and not gap.strip(" ،,و") and (
+                toks[0].form[:1] == "و" or "و" in gap or "،" in gap)  # fmt: skip
+            if not (after_noun or coordinated):
+                continue
+            iso = country
+            out.append(Location(
+                surface=e.text, name_ar=e.text,
+                country=self._countries()[iso].name_en if iso in self._countries() else "Syria",
+                country_code=iso, admin1=area.admin1 if area and iso == "SY" else None,
+                province=area.province if area and iso not in (None, "SY") else None, geo_precision=1,
+            ))  # fmt: skip
+            ends.append(e.end)
+            ends.sort()
         return out
 
     def _entity_location(self, text: str, e: Entity) -> Location | None:
@@ -874,6 +923,10 @@ class EventTagger:
         for e in reversed(earlier):
             loc = self._entity_location(text, e)
             if loc is not None and loc.country_code:
+                if loc.country_code == "SY" and loc.admin1:
+                    # the paragraph's governorate: an analyst would place the report there
+                    return Location(surface=loc.surface, admin1=loc.admin1, country="Syria", country_code="SY",
+                                    geo_precision=3)  # fmt: skip
                 return self._country_location(loc.country_code, loc.surface)
         return self._country_location(default_country, self._countries()[default_country].name_ar
                                       if default_country in self._countries() else default_country)  # fmt: skip
