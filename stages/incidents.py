@@ -8,8 +8,9 @@ of them are current incidents and how many distinct incidents they are:
 1. **status** — a mention is ``aggregate`` (a tally or campaign summary: "حصيلة … منذ", "غارات منذ
    أسابيع"), ``background`` (dated more than 30 days before publication, or in an earlier year, or an
    anniversary) or ``current``. Only current mentions become events (``temporal_status``).
-2. **split** — a clause that lists several places hit ("قصفت الحولة وتلبيسة بريف حمص") is one incident per
-   place (the ACLED practice the gold protocol follows); the area that contains them is dropped.
+2. **split** — a clause that lists several places hit by strikes or shelling ("قصفت الحولة وتلبيسة بريف حمص")
+   is one incident per place (the ACLED practice the gold protocol follows); the area that contains them is
+   dropped. Clashes "around X, Y and Z" stay one battle.
 3. **merge** — mentions of the same family and compatible type, on compatible days, at nesting places
    (or with a place unknown), with no contradicting actors or countries, and sharing a place, a side or
    a toll, are one incident; the record keeps the most specific place, the most specific type, the actors
@@ -134,9 +135,13 @@ def scene_places(places: list[Location]) -> list[Location]:
 
 
 def split_by_place(mentions: list[Mention]) -> list[Mention]:
-    """One mention per place when a clause lists several places hit (all specific, none containing another)."""
+    """One mention per place when a clause lists several places hit by remote violence (all specific, none
+    containing another)."""
     out: list[Mention] = []
     for m in mentions:
+        if m.event_type != "Explosions/Remote violence":
+            out.append(m)  # 'اشتباكات في محيط X وY': one battle around several places, not one per place
+            continue
         scenes = scene_places(m.places)
         specific = [p for p in scenes if p.geo_precision <= 2 or (p.geo_precision == 3 and p.admin1)]
         if len(specific) < 2:
