@@ -223,7 +223,8 @@ class ActorReader:
         """(actor1, actor2) of the clause tokens [lo, hi) whose trigger is tokens [trigger_first, trigger_last]."""
         toks = words(sentence)
         violent = family == "violent"
-        cands = self.candidates(sentence, base, toks, lo, hi, ents, country, violent)
+        cands = [c for c in self.candidates(sentence, base, toks, lo, hi, ents, country, violent)
+                 if c.kind != "generic" or c.last < trigger_first or c.first > trigger_last]  # 'هجوم انتحاري'  # fmt: skip
         voc = self.vocab
         between = next((k for k in range(lo, hi) if any(s in voc.w("between_words") for s in toks[k].stems)), None)
         for c in cands:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.articles import Entity, EntityTaggedArticle
 from schemas.events import InterCode
@@ -273,9 +274,8 @@ class Catalogue:
                     continue
                 tier: Tier = "plain"
                 if place.ambiguous:
-                    tier = "ambiguous"
-                elif place.kind == "town":
-                    tier = "common_word"  # GeoNames names: many are also words ('العمارة', 'المنزلة')
+                    # GeoNames towns: many names are also words ('العمارة', 'المنزلة'); they need a place word
+                    tier = "common_word" if place.kind == "town" else "ambiguous"
                 elif (
                     place.kind in ("district", "subdistrict") and " ".join(_forms(name)) in COMMON_WORD_PLACES
                 ):
@@ -386,7 +386,17 @@ class Catalogue:
         plain = self._greedy(tokens, cands, lambda c: c.alias.tier == "plain")
         roots = {self.root_actor(m.record.id) for m in plain if isinstance(m.record, ActorRecord)}
         admin1 = {m.record.admin1_id for m in plain if isinstance(m.record, PlaceRecord)}
-        syria = any(isinstance(m.record, PlaceRecord) for m in plain)
+        syria = any(isinstance(m.record, PlaceRecord) and m.record.country == "SY" for m in plain)
+        # countries the article names (places, states and their forces, nationality adjectives): a town of
+        # another country is only read as such when the article is about that country ('حي الخالدية بحلب' is
+        # not Jordan's al-Khalidiya)
+        named: set[str] = {m.record.country for m in plain if isinstance(m.record, PlaceRecord)}
+        named |= {m.record.country for m in plain if isinstance(m.record, ActorRecord) and m.record.country}
+        adjectives = {adj: c.iso2 for c in self.countries.values() for adj in c.adjectives}
+        for t in tokens:
+            for variant, _ in _clitic_variants(matching_form(t.text)):
+                if variant in adjectives:
+                    named.add(adjectives[variant])
 
         def supported(c: _Candidate) -> bool:
             rec = c.alias.record
@@ -400,6 +410,8 @@ class Catalogue:
             if c.alias.tier == "ambiguous" and isinstance(rec, PlaceRecord):
                 # A namesake elsewhere is as much a place as this one: only the region decides.
                 return (rec.admin1_id in admin1) if rec.admin1_id else syria
+            if isinstance(rec, PlaceRecord) and rec.id.startswith("gn-") and rec.country != "SY" and rec.country not in named:
+                return False
             return c.prefix in _PLACE_WORDS or c.prefix in _LEVEL_WORDS or span in ner_loc
 
         return self._greedy(tokens, cands, supported)
@@ -664,6 +676,41 @@ def _town_places(towns: list[GeoTown], provinces: ProvincesFile, known: Catalogu
             admin2_id=None, admin2_en=None, lat=t.lat, lon=t.lon, pcode=None, kind="town",
             aliases_ar=tuple(names[1:]), geo_precision=1, coord_precision="exact", country=t.country,
             province_en=provinces.provinces.get(t.country, {}).get(t.admin1_code), population=t.population,
+            ambiguous=True,
+        ))  # fmt: skip
+    return out
+
+
+class RegionalPlace(BaseModel):
+    """One entry of ``regional_places.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name_en: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    province: str
+    names_ar: list[str] = Field(min_length=1)
+    ambiguous: bool = False
+    lat: float | None = None
+    lon: float | None = None
+
+
+def _read_regional(path: Path, countries: dict[str, Country]) -> list[PlaceRecord]:
+    """Curated towns outside Syria (validated; errors name the entry)."""
+    out = []
+    for i, raw in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+        try:
+            p = RegionalPlace.model_validate(raw)
+        except ValidationError as exc:
+            raise DataFileError(f"{path}: entry {i + 1} ({raw.get('id') if isinstance(raw, dict) else raw!r}): "
+                                f"{str(exc).splitlines()[-1].strip()}") from exc  # fmt: skip
+        if p.country not in countries:
+            raise DataFileError(f"{path}: entry {i + 1} ({p.id}): unknown country {p.country}")
+        out.append(PlaceRecord(
+            id=p.id, level="town", name_ar=p.names_ar[0], name_en=p.name_en, admin1_id=None, admin1_en=None,
+            admin2_id=None, admin2_en=None, lat=p.lat, lon=p.lon, pcode=None, kind="town",
+            aliases_ar=tuple(p.names_ar[1:]), geo_precision=1, coord_precision="approximate", country=p.country,
+            province_en=p.province, ambiguous=p.ambiguous,
         ))  # fmt: skip
     return out
 
@@ -687,6 +734,7 @@ def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Pat
         if c.actor and not any(a.id == c.actor for a in actors):
             raise DataFileError(f"countries.yaml: {c.iso2} names actor {c.actor!r}, which actors.yaml lacks")
     places.extend(_country_places(countries, {p.id for p in places}))
+    places.extend(_read_regional(DATA_DIR / "regional_places.yaml", countries))
     catalogue = Catalogue.build(places, actors, countries)
     if with_towns:
         towns = region_towns(frozenset(c.iso2 for c in countries.values() if c.geonames), towns_cache_dir)

@@ -158,6 +158,11 @@ _SIDE_PAIRS = frozenset({("من", "جهه"), ("من", "ناحيه")})
 _PLACE_NOUNS = frozenset(w for p in place_vocabulary().p("place_words") for w in p[:1]) | frozenset(
     w for p in place_vocabulary().p("town_words") for w in p[:1]
 )
+#: Nouns that, with a nationality adjective, place an event in that country ('الأراضي التركية').
+_ADJECTIVE_PLACE_NOUNS = _PLACE_NOUNS | frozenset(matching_form(w) for w in (
+    "الأراضي", "أراضي", "مركز", "مركزا", "موقع", "موقعا", "مخفر", "مخفرا", "ثكنة", "قاعدة", "بلدة", "مدينة",
+    "قرية", "محافظة", "ولاية", "العاصمة",
+))  # fmt: skip
 #: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
 _COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
 
@@ -607,7 +612,7 @@ class EventTagger:
                  sent_ents: list[Entity], conf: float, default_country: str) -> Mention:  # fmt: skip
         clean = article.article
         text = clean.text
-        places = self._scene_places(text, ents)
+        places = self._scene_places(text, ents, (c_start, c_end))
         if any(p.place_id is None and p.admin1 is None and p.country_code in (None, "SY") for p in places):
             # a village without its governorate: the area the sentence names around the clause ('بريف إدلب')
             around = self._scene_places(text, [e for e in sent_ents if not (c_start <= e.start < c_end)])
@@ -619,7 +624,14 @@ class EventTagger:
         from_clause = bool(places)
         if not places:
             places = self._scene_places(text, [e for e in sent_ents if not (c_start <= e.start < c_end)])
-        location = min(places, key=lambda loc: loc.geo_precision) if places else None
+        trigger_at = span.start + det.trigger.start
+
+        def nearest(loc: Location) -> tuple[int, int]:
+            """Most specific first; of equals, the one nearest the event word."""
+            at = text.find(loc.surface, span.start, span.end) if loc.surface else -1
+            return loc.geo_precision, abs(at - trigger_at) if at >= 0 else 10_000
+
+        location = min(places, key=nearest) if places else None
         if location is None or location.country_code is None:
             context = self._context_location(article, spans, si, paragraphs, default_country)
             if location is None:
@@ -629,7 +641,7 @@ class EventTagger:
                 places = [p.model_copy(update={"country_code": iso, "country": context.country,
                                                "admin1": p.admin1 if iso == "SY" else None})
                           if p.country_code is None else p for p in places]  # fmt: skip
-                location = min(places, key=lambda loc: loc.geo_precision)
+                location = min(places, key=nearest)
         actor1, actor2 = self._read_actors(det, text, span, ents, location)
         if det.sub_event_type == "Non-state actor overtakes territory" and actor1 is not None and (
             actor1.inter_code == "state_forces" or (actor1.actor_id or "").endswith("-forces")
@@ -789,7 +801,7 @@ class EventTagger:
         return "current", None
 
     # -- places
-    def _scene_places(self, text: str, ents: list[Entity]) -> list[Location]:
+    def _scene_places(self, text: str, ents: list[Entity], span: tuple[int, int] | None = None) -> list[Location]:
         """Places the entities say something happened at (origins, destinations, the other side of a
         border and reporters' cities left out), plus countries named by a nationality adjective."""
         out: list[Location] = []
@@ -800,6 +812,16 @@ class EventTagger:
                 out.append(loc)
             elif e.label == "LOC" and e.link_kind is None:
                 unlinked.append(e)
+        if span is not None:
+            out.extend(self._adjective_places(text, *span))
+        syrian_area = next((p for p in out if p.country_code == "SY" and p.admin1), None)
+        if syrian_area is not None:
+            # 'حي الخالدية بحلب': a foreign town's namesake next to a Syrian place is the Syrian one
+            foreign = {p.country_code for p in out if p.place_id is not None and not (p.place_id or "").startswith("gn-")}
+            out = [p.model_copy(update={"place_id": None, "name_en": None, "country": "Syria", "country_code": "SY",
+                                        "admin1": syrian_area.admin1, "province": None, "lat": None, "lon": None})
+                   if (p.place_id or "").startswith("gn-") and p.country_code != "SY" and p.country_code not in foreign
+                   else p for p in out]  # fmt: skip
         # villages the gazetteer lacks ('بلدات حيان وبيانون وماير بريف حلب'): a Stanza LOC right after a place
         # noun ('بلدة', 'قريتي', 'ريف') or coordinated with a place already read, in the governorate of the area
         # the clause names; its country is the clause's, else the context's (filled in by the caller)
@@ -860,6 +882,30 @@ class EventTagger:
             if iso is not None:
                 return Location(surface=e.text, name_ar=e.text, country=self._countries()[iso].name_en,
                                 country_code=iso, geo_precision=1)  # fmt: skip
+        return None
+
+    def _adjective_places(self, text: str, lo: int, hi: int) -> list[Location]:
+        """Countries named by a place noun and a nationality adjective ('داخل الأراضي التركية', 'مركزاً
+        تركياً', 'مدينة سروج الحدودية التركية') in text[lo:hi]; not 'الحدود السورية' (the other side)."""
+        toks = words(text[lo:hi])
+        out: list[Location] = []
+        for i, t in enumerate(toks):
+            if not any(s in _ADJECTIVE_PLACE_NOUNS for s in t.stems):
+                continue
+            for j in range(i + 1, min(i + 4, len(toks))):
+                iso = self._adjective_country_of(toks[j])
+                if iso is not None:
+                    if not any(s in self.vocab.w("border_words") for k in range(i, j) for s in toks[k].stems):
+                        out.append(self._country_location(iso, text[lo + t.start : lo + toks[j].end]))
+                    break
+                if not toks[j].form.endswith(("يه", "ي")):
+                    break  # only adjectives ('الحدودية', 'الجنوبية') stand between the noun and the nationality
+        return out
+
+    def _adjective_country_of(self, tok: WordToken) -> str | None:
+        for iso, c in self._countries().items():
+            if any(s in c.adjectives for s in tok.stems[:2]):
+                return iso
         return None
 
     def _adjective_country(self, text: str, end: int) -> str | None:
@@ -932,16 +978,22 @@ class EventTagger:
                                       if default_country in self._countries() else default_country)  # fmt: skip
 
     def _article_country(self, article: EntityTaggedArticle, spans: list[SentenceSpan]) -> str:
-        """The country an article is about when a sentence names none: its lead's places, else Syria."""
+        """The country an article is about when a sentence names none: the country its places name most
+        (places in the title and lead count double), else Syria."""
         text = article.article.text
         lead_end = spans[0].end if spans else 0
+        votes: dict[str, float] = {}
+        title = article.article.title or ""
+        title_words = words(title)
+        for iso, c in self._countries().items():
+            name = matching_form(c.name_ar)
+            if any(s in c.adjectives or s == name for t in title_words for s in t.stems):
+                votes[iso] = votes.get(iso, 0.0) + 2.0
         for e in article.entities:
-            if e.start >= lead_end:
-                break
             loc = self._entity_location(text, e)
             if loc is not None and loc.country_code:
-                return loc.country_code
-        return "SY"
+                votes[loc.country_code] = votes.get(loc.country_code, 0.0) + (2.0 if e.start < lead_end else 1.0)
+        return max(votes, key=lambda k: (votes[k], k == "SY")) if votes else "SY"
 
     def _actors(
         self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity]
