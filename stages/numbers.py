@@ -3,7 +3,8 @@
 Conventions (kept here so every consumer reads counts the same way):
 
 - one number → ``min = max = exact``; ``approximate`` is set by نحو / حوالي / قرابة / زهاء / ما يقارب / تقريبا;
-- ``أكثر من N`` / ``ما يزيد عن N`` → ``min = N + 1`` (no max); ``ما لا يقل عن N`` / ``N على الأقل`` → ``min = N``;
+- ``أكثر من N`` / ``ما يزيد عن N`` → ``min = N`` (no max: the figure the text gives, as ACLED and the event gold
+  code "more than N"); ``ما لا يقل عن N`` / ``N على الأقل`` → ``min = N``;
   ``أقل من N`` → ``max = N - 1``; ``بين N و M`` → ``min = N, max = M``;
 - vague plurals are ranges and approximate, from the lowest figure the word can stand for (ACLED's and the
   event gold's convention, so a count is never inflated): عشرات → 10–99, مئات → 100–999, آلاف → 1,000–9,999,
@@ -292,7 +293,7 @@ def find_counts(text: str, toks: list[Token] | None = None) -> list[CountSpan]:
             approximate, end_tok = True, j
         phrase = text[toks[start_tok].start : toks[end_tok].end]
         if mod == "more":
-            cnt = Count(min=value + 1, text=phrase)
+            cnt = Count(min=value, text=phrase)  # the figure the text gives is the lowest it claims
         elif mod == "at_least":
             cnt = Count(min=value, text=phrase)
         elif mod == "less":
@@ -356,6 +357,12 @@ _KILLED = frozenset(
         "شهيدا",
         "شهداء",
         "حتفهم",
+        "لقي",
+        "لقوا",
+        "مصرعه",
+        "مصرعهم",
+        "مصرعها",
+        "بحياه",
         "حتفه",
         "حتفها",
         "قضوا",
@@ -443,6 +450,11 @@ _DUALS = frozenset(
         "ضابطان",
         "شقيقين",
         "شقيقان",
+        "ضابطي",
+        "جنديي",
+        "عنصري",
+        "شرطيي",
+        "مدنيين اثنين",
     ]
 )
 _SINGLE_PERSON = frozenset(
@@ -475,7 +487,8 @@ _COMBINED_FIRST = frozenset({"مقتل", "قتل", "سقوط", "استشهاد"}
 _COMBINED_SECOND = frozenset({"جرح", "اصابه", "اصابات", "جرحي"})
 _SUBSET_CUES = frozenset({"بينهم", "منهم", "بينهما", "بينهن", "ضمنهم"})
 _NONE_CUES = (("دون", "وقوع"), ("دون", "سقوط"), ("دون", "ان"), ("لم", "يسفر"), ("لم", "يسبب"), ("لم", "تسفر"),
-              ("لم", "يوقع"), ("لم", "تسبب"), ("بلا",))  # fmt: skip
+              ("لم", "يوقع"), ("لم", "تسبب"), ("بلا",), ("دون", "انباء", "عن"), ("ترد", "انباء", "عن"),
+              ("ترد", "معلومات", "عن"), ("دون", "ورود", "انباء", "عن"), ("دون", "تسجيل"))  # fmt: skip
 _SIDE_STOP = frozenset(
     [
         "في",
@@ -671,8 +684,11 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
         none_cue = next((seq for seq in _NONE_CUES if _matches(toks, k - len(seq), seq)), None)
         if none_cue is not None:
             phrase = text[toks[k - len(none_cue)].start : toks[k].end]  # 'بلا قتلى', 'دون وقوع قتلى'
+            # 'دون أنباء عن إصابات': 'إصابات' are casualties, killed and wounded alike
+            extra: list[CasualtyKind] = ["killed"] if toks[k].form in ("اصابات", "الاصابات") else []
             mentions.append(CasualtyMention(kind=kind, count=Count(min=0, max=0, exact=0, text=phrase),
-                                            start=toks[k].start, end=toks[k].end, trigger=toks[k].text))  # fmt: skip
+                                            start=toks[k].start, end=toks[k].end, trigger=toks[k].text,
+                                            extra_kinds=extra))  # fmt: skip
             continue
         if (
             k + 1 >= len(toks)
@@ -682,18 +698,38 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
             continue
         nxt = _strip_prefix(toks[k + 1].form)[-1]
         value = 2 if nxt in _DUALS else 1 if _singular(nxt) else None
+        if value is None and toks[k].form.startswith(("قتل", "وقتل", "فقتل")) and not toks[k].form.endswith("ى"):
+            # 'قتل حزب العمال الكردستاني ضابطي شرطة': verb, its subject, then the victims
+            for x in range(k + 2, min(k + 6, len(toks))):
+                if _clause_break(text, toks[x - 1].end, toks[x].start) or kinds[x] is not None:
+                    break
+                form_x = _strip_prefix(toks[x].form)[-1]
+                if form_x in _DUALS or _singular(form_x):
+                    value = 2 if form_x in _DUALS else 1
+                    if any(cs.first_token <= x <= cs.last_token for cs in counts):
+                        value = None
+                    else:
+                        mentions.append(CasualtyMention(kind=kind, count=Count(min=value, max=value, exact=value,
+                                        text=text[toks[k].start : toks[x].end]), start=toks[x].start, end=toks[x].end,
+                                        trigger=toks[k].text))  # fmt: skip
+                    break
+            continue
         if value is None:
             # 'جنديا أميركيا قتل': a singular person noun just before a passive/perfect verb
             before = [toks[x].form for x in range(max(0, k - 2), k)]
             if toks[k].form[:1] in ("ق", "ا", "ج", "خ") and any(
-                _singular(_strip_prefix(b)[-1]) for b in before
+                _singular(_strip_prefix(b)[-1]) or _strip_prefix(b)[-1] in _DUALS for b in before
             ):
                 phrase_start = next(
-                    x for x in range(max(0, k - 2), k) if _singular(_strip_prefix(toks[x].form)[-1])
+                    x for x in range(max(0, k - 2), k)
+                    if _singular(_strip_prefix(toks[x].form)[-1]) or _strip_prefix(toks[x].form)[-1] in _DUALS
                 )
+                n = 2 if _strip_prefix(toks[phrase_start].form)[-1] in _DUALS else 1
+                subset = any(toks[x].form in _SUBSET_CUES for x in range(max(0, phrase_start - 2), phrase_start))
                 if not _clause_break(text, toks[phrase_start].end, toks[k].start):
-                    mentions.append(CasualtyMention(kind=kind, count=Count(min=1, max=1, exact=1, text=text[toks[phrase_start].start : toks[k].end]),
-                                                    start=toks[phrase_start].start, end=toks[k].end, trigger=toks[k].text))  # fmt: skip
+                    mentions.append(CasualtyMention(kind=kind, count=Count(min=n, max=n, exact=n, text=text[toks[phrase_start].start : toks[k].end]),
+                                                    start=toks[phrase_start].start, end=toks[k].end, trigger=toks[k].text,
+                                                    subset=subset))  # fmt: skip
             continue
         if any(cs.first_token <= k + 1 <= cs.last_token for cs in counts):
             continue

@@ -163,6 +163,8 @@ _ADJECTIVE_PLACE_NOUNS = _PLACE_NOUNS | frozenset(matching_form(w) for w in (
     "الأراضي", "أراضي", "مركز", "مركزا", "موقع", "موقعا", "مخفر", "مخفرا", "ثكنة", "قاعدة", "بلدة", "مدينة",
     "قرية", "محافظة", "ولاية", "العاصمة",
 ))  # fmt: skip
+#: Nouns and verbs of one person's killing before a name ('مقتل', 'اغتيال', 'قتل').
+_KILLED_NOUNS = frozenset({"مقتل", "اغتيال", "قتل", "استشهاد", "مصرع", "تصفيه", "اعدام"})
 #: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
 _COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
 
@@ -658,6 +660,8 @@ class EventTagger:
         if basis == "text" and precision == "day":
             self._last_dated = (para_start, ev_date, precision)
         fatalities, fat_sides = self._sides(det, "killed", ents, span.start)
+        if fatalities is None:
+            fatalities = self._named_victim(text, c_start, c_end, ents)
         injured, inj_sides = self._sides(det, "injured", ents, span.start)
         captured, _ = self._sides(det, "captured", ents, span.start)
         mention = Mention(
@@ -1120,6 +1124,21 @@ class EventTagger:
             inter_code=inter if inter in allowed else None,
             role=role,  # type: ignore[arg-type]
         )
+
+    def _named_victim(self, text: str, c_start: int, c_end: int, ents: list[Entity]) -> Count | None:
+        """'مقتل محسن الفضلي', 'اغتيال القيادي …', 'الفضلي قتل في غارة': one named person killed."""
+        for e in ents:
+            if e.label != "PER" or (e.link_kind == "actor" and e.link_id and self._actor(e.link_id) is not None \
+                    and getattr(self._actor(e.link_id), "kind", "") != "person"):
+                continue
+            before = words(text[max(c_start, e.start - 25) : e.start])
+            after = words(text[e.end : min(c_end, e.end + 12)])
+            killed_before = bool(before) and any(s in _KILLED_NOUNS for s in before[-1].stems)
+            killed_after = bool(after) and any(s in self.vocab.w("passive_casualty_words") | {"قتل", "اغتيل"}
+                                               for s in after[0].stems)  # fmt: skip
+            if killed_before or killed_after:
+                return Count(min=1, max=1, exact=1, text=e.text)
+        return None
 
     def _sides(
         self, det: Detection, kind: str, ents: list[Entity], base: int
