@@ -234,7 +234,9 @@ class ActorReader:
             prev1 = toks[k - 1].stems if k >= 1 else ()
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
             after = [st for t in toks[c.last + 1 : min(c.last + 4, hi)] for st in t.stems]
-            if prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
+            if c.first <= trigger_last and c.last >= trigger_first and c.kind in ("named", "force"):
+                c.hint = "attacker"  # the event word is part of the actor's name ('طائرات التحالف', 'الطيران الحربي')
+            elif prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
                 c.hint = "attacker"
             elif any(s in voc.w("passive_casualty_words") for s in after[:3]) and c.kind in ("named", "force"):
                 c.hint = "target"  # 'قياديا في تنظيم داعش … قتلوا في غارة': the side named before 'killed' died

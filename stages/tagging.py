@@ -601,6 +601,7 @@ class EventTagger:
                 seen_text.add(key_text)
                 out.append(self._mention(article, det, si, span, spans, paragraphs, c_start, c_end, ents,
                                          sent_ents, conf, default_country))  # fmt: skip
+        self._inherit_attackers(out, paragraphs)
         title_families = {d.family for d in detect(clean.title, lexicon=self.lexicon)} if clean.title else set()
         busy = len({m.sentence_index for m in out}) / max(1, len(spans))
         for m in out:  # article-level context: a news report of incidents, or commentary that names wars
@@ -770,6 +771,24 @@ class EventTagger:
         iso = location.country_code if location is not None and location.country_code else "SY"
         return self.actor_reader.read(sentence, span.start, det.tok_lo, det.tok_hi, t0, t1, _is_verbal(toks[t0].form),
                                       patient, ents, iso, det.event_type, det.family)  # fmt: skip
+
+    def _inherit_attackers(self, mentions: list[Mention], paragraphs: list[int]) -> None:
+        """'طيران التحالف نفذ 9 غارات … وأفاد البيان أن الغارات استهدفت مواقع داعش': a report that names no
+        attacker continues the last one of its kind in the paragraph, whose attacker it takes."""
+        def paragraph(m: Mention) -> int:
+            return max((p for p in paragraphs if p <= m.start), default=0)
+
+        for i, m in enumerate(mentions):
+            if m.actor1 is not None or m.family != "violent":
+                continue
+            for prev in reversed(mentions[:i]):
+                if paragraph(prev) != paragraph(m) or m.sentence_index - prev.sentence_index > 3:
+                    break
+                if prev.sub_event_type == m.sub_event_type and prev.actor1 is not None:
+                    if prev.actor1.actor_id is None or m.actor_classes[1] != prev.actor_classes[0]:
+                        m.actor1 = prev.actor1
+                        m.actor_classes = (prev.actor_classes[0], m.actor_classes[1])
+                    break
 
     def _actor_class(self, ref: ActorRef | None) -> str | None:
         """The side an actor stands for when mentions are compared (its catalogue root, else its words)."""
