@@ -26,7 +26,7 @@ from typing import Any, Literal
 from schemas.articles import Entity
 from schemas.events import ActorRef
 from stages.lexicon import WordToken, words
-from stages.numbers import CASUALTY_WORDS
+from stages.numbers import CASUALTY_WORDS, DUAL_PERSON_NOUNS
 from stages.vocab import Vocabulary
 
 Role = Literal["attacker", "target", "participant"]
@@ -219,7 +219,8 @@ class ActorReader:
 
     def read(self, sentence: str, base: int, lo: int, hi: int, trigger_first: int, trigger_last: int,
              trigger_verbal: bool, patient_trigger: bool, ents: list[Entity], country: str | None, event_type: str,
-             family: str) -> tuple[ActorRef | None, ActorRef | None]:  # fmt: skip
+             family: str, sub_event_type: str = "", casualties: bool = False,
+             ) -> tuple[ActorRef | None, ActorRef | None]:  # fmt: skip
         """(actor1, actor2) of the clause tokens [lo, hi) whose trigger is tokens [trigger_first, trigger_last]."""
         toks = words(sentence)
         violent = family == "violent"
@@ -238,6 +239,10 @@ class ActorReader:
                 c.hint = "attacker"  # the event word is part of the actor's name ('طائرات التحالف', 'الطيران الحربي')
             elif prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
                 c.hint = "attacker"
+            elif k >= 2 and toks[k - 1].form in ("الي", "لي") and any(
+                s in voc.w("claim_words") for t in toks[max(lo, k - 4) : k - 1] for s in t.stems
+            ):
+                c.hint = "attacker"  # 'هجوم نسبته السلطات إلى التنظيم': the side it is attributed to
             elif any(s in voc.w("passive_casualty_words") for s in after[:3]) and c.kind in ("named", "force"):
                 c.hint = "target"  # 'قياديا في تنظيم داعش … قتلوا في غارة': the side named before 'killed' died
             elif self._casualty_of(toks, k) or any(s in voc.w("target_single") for s in prev1) or (
@@ -282,7 +287,9 @@ class ActorReader:
         ref2 = self._ref(a2, "participant" if battle else "target") if a2 else None
         if family == "protest":
             return self.population("protesters", country, ""), ref1 if ref1 is not None and ref1.inter_code != "protesters" else ref2
-        if ref2 is None and event_type == "Violence against civilians":
+        if ref2 is None and (event_type == "Violence against civilians" or (
+                sub_event_type in ("Suicide bomb", "Remote explosive/landmine/IED") and casualties)):
+            # a bombing that killed people nobody names as fighters: civilians of the country (ACLED)
             ref2 = self.population("civilians", country, "")
         return ref1, ref2
 
@@ -299,6 +306,7 @@ class ActorReader:
         if k < 2 or toks[k - 1].form != "من":
             return False
         before = toks[k - 2]
-        if any(st in nouns for st in before.stems):
-            return True
+        if any(st in nouns or st in DUAL_PERSON_NOUNS for st in before.stems):
+            return True  # 'عنصراً من X', 'عنصران من الشرطة التركية'
+
         return before.form.isdigit() or any(s in voc.w("patient_nouns") for s in before.stems)

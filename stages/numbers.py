@@ -434,7 +434,7 @@ _KIND_NOUNS: dict[str, CasualtyKind] = {
         for w in ("اسير", "اسيرا", "اسري", "معتقلا", "معتقلين", "مختطفا", "مختطفين", "رهينه", "رهائن")
     },
 }
-_DUALS = frozenset(
+DUAL_PERSON_NOUNS = frozenset(
     [
         "شخصين",
         "شخصان",
@@ -697,15 +697,15 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
         ):
             continue
         nxt = _strip_prefix(toks[k + 1].form)[-1]
-        value = 2 if nxt in _DUALS else 1 if _singular(nxt) else None
+        value = 2 if nxt in DUAL_PERSON_NOUNS else 1 if _singular(nxt) else None
         if value is None and toks[k].form.startswith(("قتل", "وقتل", "فقتل")) and not toks[k].form.endswith("ى"):
             # 'قتل حزب العمال الكردستاني ضابطي شرطة': verb, its subject, then the victims
             for x in range(k + 2, min(k + 6, len(toks))):
                 if _clause_break(text, toks[x - 1].end, toks[x].start) or kinds[x] is not None:
                     break
                 form_x = _strip_prefix(toks[x].form)[-1]
-                if form_x in _DUALS or _singular(form_x):
-                    value = 2 if form_x in _DUALS else 1
+                if form_x in DUAL_PERSON_NOUNS or _singular(form_x):
+                    value = 2 if form_x in DUAL_PERSON_NOUNS else 1
                     if any(cs.first_token <= x <= cs.last_token for cs in counts):
                         value = None
                     else:
@@ -718,13 +718,13 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
             # 'جنديا أميركيا قتل': a singular person noun just before a passive/perfect verb
             before = [toks[x].form for x in range(max(0, k - 2), k)]
             if toks[k].form[:1] in ("ق", "ا", "ج", "خ") and any(
-                _singular(_strip_prefix(b)[-1]) or _strip_prefix(b)[-1] in _DUALS for b in before
+                _singular(_strip_prefix(b)[-1]) or _strip_prefix(b)[-1] in DUAL_PERSON_NOUNS for b in before
             ):
                 phrase_start = next(
                     x for x in range(max(0, k - 2), k)
-                    if _singular(_strip_prefix(toks[x].form)[-1]) or _strip_prefix(toks[x].form)[-1] in _DUALS
+                    if _singular(_strip_prefix(toks[x].form)[-1]) or _strip_prefix(toks[x].form)[-1] in DUAL_PERSON_NOUNS
                 )
-                n = 2 if _strip_prefix(toks[phrase_start].form)[-1] in _DUALS else 1
+                n = 2 if _strip_prefix(toks[phrase_start].form)[-1] in DUAL_PERSON_NOUNS else 1
                 subset = any(toks[x].form in _SUBSET_CUES for x in range(max(0, phrase_start - 2), phrase_start))
                 if not _clause_break(text, toks[phrase_start].end, toks[k].start):
                     mentions.append(CasualtyMention(kind=kind, count=Count(min=n, max=n, exact=n, text=text[toks[phrase_start].start : toks[k].end]),

@@ -769,8 +769,10 @@ class EventTagger:
         t0, t1 = det.trigger.tok_start, det.trigger.tok_end - 1
         patient = det.trigger.spec.patient_first or any(s in self.vocab.w("patient_nouns") for s in toks[t0].stems)
         iso = location.country_code if location is not None and location.country_code else "SY"
+        casualties = any((c.count.exact or c.count.min or 0) > 0 for c in det.casualties if c.kind == "killed")
         return self.actor_reader.read(sentence, span.start, det.tok_lo, det.tok_hi, t0, t1, _is_verbal(toks[t0].form),
-                                      patient, ents, iso, det.event_type, det.family)  # fmt: skip
+                                      patient, ents, iso, det.event_type, det.family, det.sub_event_type,
+                                      casualties)  # fmt: skip
 
     def _inherit_attackers(self, mentions: list[Mention], paragraphs: list[int]) -> None:
         """'طيران التحالف نفذ 9 غارات … وأفاد البيان أن الغارات استهدفت مواقع داعش': a report that names no
