@@ -67,7 +67,7 @@ _DAY_MONTH_RE = re.compile(
 )
 _RELATIVE: list[tuple[re.Pattern[str], int, TimePrecision]] = [
     (re.compile(_B + r"(?:ليل(?:ه)?\s+)?اول\s+(?:من\s+)?امس" + _E), -2, "day"),
-    (re.compile(_B + r"الليله\s+(?:قبل\s+الماضيه|ما\s+قبل\s+الماضيه)" + _E), -2, "day"),
+    (re.compile(_B + r"(?:الليله|الليل)\s+(?:قبل\s+الماضي|ما\s+قبل\s+الماضي)(?:ه)?" + _E), -2, "day"),
     (re.compile(_B + r"منذ\s+يومين" + _E), -2, "day"),
     (re.compile(_B + r"قبل\s+يومين" + _E), -2, "day"),
     (re.compile(_B + r"(?:[وف]?(?:ب|ل)?امس|البارحه|الليله\s+الماضيه)" + _E), -1, "day"),
