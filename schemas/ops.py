@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -14,7 +14,13 @@ Severity = Literal["info", "warning", "critical"]
 
 
 class Alert(Message):
-    """An event that matched an alert rule, on ``raqib.alerts.v1`` (key: alert_id)."""
+    """An event that matched an alert rule, on ``raqib.alerts.v1`` (key: alert_id).
+
+    Version 2: the embedded ``event`` is an Event of version 2.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
+    schema_version: int = Field(default=2, description="Version of this message's schema.")
 
     alert_id: str = Field(description="Deterministic: rule id + story id, so one story alerts once per rule.")
     rule_id: str = Field(description="Id of the alert rule that matched.")

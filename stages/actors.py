@@ -21,6 +21,7 @@ Names follow ACLED's: 'Military Forces of Turkey', 'Police Forces of Egypt', 'Ci
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal
 
 from schemas.articles import Entity
@@ -48,6 +49,7 @@ class Candidate:
     kind: Kind
     root: str  # the side it stands for (catalogue root or name), to tell sides apart
     hint: Role | None = None
+    marked: bool = False  # the role comes from a marker ('على يد', 'تبناه', 'على'), not from word order
 
 
 class ActorReader:
@@ -238,7 +240,9 @@ class ActorReader:
             if c.first <= trigger_last and c.last >= trigger_first and c.kind in ("named", "force"):
                 c.hint = "attacker"  # the event word is part of the actor's name ('طائرات التحالف', 'الطيران الحربي')
             elif prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
-                c.hint = "attacker"
+                c.hint, c.marked = "attacker", True
+            elif any(s in voc.w("receive_verbs") for s in prev1):
+                c.hint, c.marked = "target", True  # 'تلقت ميليشيات إيران ضربات': the side that was hit
             elif k >= 2 and toks[k - 1].form in ("الي", "لي") and any(
                 s in voc.w("claim_words") for t in toks[max(lo, k - 4) : k - 1] for s in t.stems
             ):
@@ -256,6 +260,12 @@ class ActorReader:
                     "attacker" if trigger_verbal else None)  # fmt: skip
             elif k < trigger_first and c.kind in ("named", "force"):
                 c.hint = "attacker"
+        for prev_c, c in pairwise(cands):
+            # '14 عنصراً من قوات النظام وميليشيا الدفاع الوطني': what is listed with a losing side lost too
+            gap = sentence[toks[prev_c.last].end : toks[c.first].start]
+            coordinated = (not gap.strip() and toks[c.first].form.startswith("و")) or gap.strip() in ("و", "،")
+            if prev_c.hint == "target" and coordinated and c.kind in ("named", "force"):
+                c.hint, c.marked = "target", True
         if between is not None and event_type == "Battles":
             sides = [c for c in cands if c.first > between and c.kind in ("named", "force", "generic")]
             # 'بين X وY من جهة، وZ من جهة أخرى': the first side ends at the first 'من جهة'
@@ -268,7 +278,7 @@ class ActorReader:
                     return self._ref(first[0], "participant"), self._ref(second[0], "participant")
             if len(sides) >= 2 and sides[0].root != sides[1].root:
                 return self._ref(sides[0], "participant"), self._ref(sides[1], "participant")
-        attackers = [c for c in cands if c.hint == "attacker" and c.kind != "victim"]
+        attackers = sorted((c for c in cands if c.hint == "attacker" and c.kind != "victim"), key=lambda c: not c.marked)
         targets = [c for c in cands if c.hint == "target"]
         unmarked = [c for c in cands if c.hint is None and c.kind in ("named", "force", "generic")]
         a1 = attackers[0] if attackers else None

@@ -253,7 +253,7 @@ def resolved(inc: Incident) -> Mention:
         best = max(specific, key=lambda m: (m.trigger_priority, m.information()))
         out.event_type, out.sub_event_type = best.event_type, best.sub_event_type
         out.plover_type, out.plover_mode = best.plover_type, best.plover_mode
-        out.trigger_id, out.trigger_surface, out.generic = best.trigger_id, best.trigger_surface, False
+        out.trigger_id, out.generic = best.trigger_id, False  # the evidence keeps its own trigger word
     out.location = _location(inc)
     for name in ("actor1", "actor2"):
         if getattr(out, name) is None:

@@ -695,7 +695,7 @@ class EventTagger:
             confidence=conf,
             actor_classes=(self._actor_class(actor1), self._actor_class(actor2)),
         )
-        mention.status, mention.status_reason = self._status(det, clause, mention, clean.published_at or clean.ingested_at)
+        mention.status, mention.status_reason = self._status(det, clause, mention, clean.published_at)
         mention.features = self._features(det, sentence, mention, clean.published_at or clean.ingested_at, ents)
         return mention
 
@@ -801,11 +801,14 @@ class EventTagger:
         return ref.actor_id or ref.name
 
     # -- temporal status
-    def _status(self, det: Detection, clause: str, m: Mention, anchor: Any) -> tuple[Status, str | None]:
-        """Is the mention a current incident, a tally/summary (aggregate) or an old incident (background)?"""
+    def _status(self, det: Detection, clause: str, m: Mention, published: Any) -> tuple[Status, str | None]:
+        """Is the mention a current incident, a tally/summary (aggregate) or an old incident (background)?
+
+        Age is measured from the publication date; a page without one (a scrape that lost it) has no age
+        test — its ingest time says nothing about when the text was written."""
         voc = self.vocab
         toks = words(clause)
-        pub = anchor.date()
+        pub = published.date() if published is not None else None
         if det.cumulative:
             return "aggregate", "tally"
         if _has_pair(toks, 0, len(toks), voc.p("aggregate_phrases")):
@@ -814,10 +817,10 @@ class EventTagger:
             toks, 0, len(toks), voc.w("period_words")
         ):
             return "aggregate", "tally"
-        if m.date_basis == "text" and (pub - _period_end(m.event_date, m.time_precision)).days > BACKGROUND_DAYS:
+        if pub is not None and m.date_basis == "text" and (pub - _period_end(m.event_date, m.time_precision)).days > BACKGROUND_DAYS:
             return "background", f"dated {m.event_date.isoformat()}"
         years = [int(y) for y in _YEAR_RE.findall(clause)]
-        if years and max(years) < pub.year and m.date_basis != "text":
+        if pub is not None and years and max(years) < pub.year and m.date_basis != "text":
             return "background", f"year {max(years)}"
         if _any_stem(toks, 0, len(toks), voc.w("background_words")):
             return "background", "anniversary"

@@ -35,7 +35,7 @@ WordListName = Literal[
     "locative_words", "origin_words", "border_words", "background_words", "aggregate_words",
     "period_words", "plural_attack_words", "opinion_words", "modal_words", "conditional_words",
     "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
-    "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words",
+    "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words", "receive_verbs",
 ]  # fmt: skip
 PlacePhraseListName = Literal["place_words", "town_words", "place_suffixes", "common_word_places", "not_town_names"]
 PhraseListName = Literal[
