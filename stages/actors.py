@@ -237,7 +237,10 @@ class ActorReader:
             prev1 = toks[k - 1].stems if k >= 1 else ()
             prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
             after = [st for t in toks[c.last + 1 : min(c.last + 4, hi)] for st in t.stems]
-            if c.first <= trigger_last and c.last >= trigger_first and c.kind in ("named", "force"):
+            if c.kind == "generic" and k in (trigger_last + 1, trigger_last + 2) \
+                    and toks[k].form.endswith("ون"):
+                c.hint, c.marked = "attacker", True  # 'قتل مسلحون مجهولون …': nominative, the verb's subject
+            elif c.first <= trigger_last and c.last >= trigger_first and c.kind in ("named", "force"):
                 c.hint = "attacker"  # the event word is part of the actor's name ('طائرات التحالف', 'الطيران الحربي')
             elif prev2 in voc.p("attacker_mark") or any(s in voc.w("attacker_single") | voc.w("claim_words") for s in prev1):
                 c.hint, c.marked = "attacker", True
@@ -256,7 +259,8 @@ class ActorReader:
             elif k == trigger_last + 1 and not trigger_verbal:
                 c.hint = "target" if patient_trigger else "attacker"  # the genitive after an attack/victim noun
             elif k == trigger_last + 1 or (k == trigger_last + 2 and toks[trigger_last + 1].form in ("امس", "اليوم")):
-                c.hint = "target" if patient_trigger and trigger_verbal and c.kind != "named" else (
+                subject = c.kind == "generic" and toks[k].form.endswith("ون")  # 'قتل مسلحون …': nominative
+                c.hint = "target" if patient_trigger and trigger_verbal and c.kind != "named" and not subject else (
                     "attacker" if trigger_verbal else None)  # fmt: skip
             elif k < trigger_first and c.kind in ("named", "force"):
                 c.hint = "attacker"
@@ -313,9 +317,14 @@ class ActorReader:
         nouns = (voc.w("combatant_words") - voc.w("unit_words")) | voc.w("extra_casualty_nouns")
         if k >= 1 and any(s in voc.w("patient_nouns") for s in toks[k - 1].stems):
             return True
-        if k < 2 or toks[k - 1].form != "من":
+        if k < 2 or toks[k - 1].form not in ("من", "في"):
             return False
         before = toks[k - 2]
+        if toks[k - 1].form == "في":
+            # 'قتل قيادي في تنظيم داعش': the organisation the dead man belonged to
+            return any(st in nouns for st in before.stems) and any(
+                s in _CASUALTY for t in toks[max(0, k - 4) : k - 2] for s in t.stems
+            )
         if any(st in nouns or st in DUAL_PERSON_NOUNS for st in before.stems):
             return True  # 'عنصراً من X', 'عنصران من الشرطة التركية'
 
