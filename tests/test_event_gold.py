@@ -54,8 +54,8 @@ def test_general_stream_false_alarms() -> None:
     labels = {r["id"]: r for r in (json.loads(x) for x in (ROOT / "eval" / "general_stream.jsonl").read_text(
         encoding="utf-8").splitlines() if x.strip())}  # fmt: skip
     corpus = SHARED / "data" / "news_corpus" / "saudinewsnet_nonheldout.jsonl.gz"
-    items = [(json.loads(line)["id"], line.strip()) for line in gzip.open(corpus, "rb")
-             if json.loads(line).get("id") in labels]  # fmt: skip
+    with gzip.open(corpus, "rb") as fh:
+        items = [(json.loads(line)["id"], line.strip()) for line in fh if json.loads(line).get("id") in labels]
     assert len(items) == len(labels) == 200
     hit = {e["article_id"] for e in pipeline_events(items) if family(e["event_type"]) != "strategic"}
     quiet = [a for a, r in labels.items() if not r["reports_incident"]]
