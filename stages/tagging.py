@@ -33,7 +33,7 @@ from stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, 
 from stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
 from stages.mention_model import MODEL_PATH, MentionModel
 from stages.normalize import matching_form
-from stages.numbers import CASUALTY_WORDS, CasualtyMention, casualty_mentions
+from stages.numbers import CasualtyMention, casualty_mentions
 from stages.places import default_countries
 from stages.stories import provisional_story
 from stages.timex import resolve_event_date
@@ -56,74 +56,11 @@ class CatalogueLike(Protocol):
     def root_actor(self, actor_id: str) -> str: ...
 
 
-# ---------------------------------------------------------------- small word sets (matching form stems)
+# ---------------------------------------------------------------- word lists: data/event_vocabulary.yaml
 
-_CLAUSE_START = frozenset({"كما", "فيما", "بينما"})
-_CLAUSE_PAIR = {
-    ("في", "حين"),
-    ("في", "غضون"),
-    ("من", "جهه"),
-    ("من", "جهته"),
-    ("من", "جهتها"),
-    ("من", "ناحيه"),
-}
-_ATTACKER_MARK = {("علي", "يد"), ("علي", "ايدي"), ("من", "قبل"), ("من", "جانب")}
-#: 'المدعومة من X', 'بدعم من X', 'مدعومة بـX', 'موالية لـX', 'تابعة لـX', 'بقيادة X': X qualifies the actor
-#: named before it (its backer, patron or leader) and is not a party to the event.
-_BACKER_MARK = {(matching_form(a), matching_form(b)) for a, b in (
-    ("المدعومة", "من"), ("المدعوم", "من"), ("المدعومين", "من"), ("مدعومة", "من"), ("مدعوم", "من"),
-    ("بدعم", "من"), ("بإسناد", "من"),
-)}  # fmt: skip
-_QUALIFIER_WORDS = frozenset(matching_form(w) for w in (
-    "موالية", "الموالية", "موال", "الموالي", "الموالين", "موالين", "تابعة", "التابعة", "التابع", "تابع",
-    "مدعومة", "المدعومة", "مدعوم", "المدعوم", "بقيادة",
-))  # fmt: skip
-_ATTACKER_SINGLE = frozenset({"بيد", "نفذها", "نفذه", "شنها", "شنه", "تبنته", "تبنتها", "تبني"})
-_TARGET_SINGLE = frozenset(
-    {"علي", "ضد", "مواقع", "موقع", "مقر", "مقرات", "قاعده", "نقاط", "نقطه", "عناصر", "عنصر", "صفوف",
-     "تجمعات", "تجمع", "دوريه", "دوريات", "رتل", "ارتال", "معاقل", "معقل", "قافله", "قوافل", "مراكز",
-     "مركز", "حاجز", "حاجزي", "حواجز", "اليات", "اليه", "مقاتلي", "مسلحي", "جنود", "ثكنه", "مطار",
-     "مستودعات", "مخازن", "تحصينات", "استهداف", "باتجاه", "وحدات", "نحو"}
-)  # fmt: skip
-_SOURCE_WORDS = frozenset(
-    {"المرصد", "مرصد", "وكاله", "وكالة", "سانا", "رويترز", "مصادر", "مراسل", "ناشطون", "التلفزيون", "صحيفه",
-     "الاناضول", "المكتب", "الاعلامي", "موقع", "قناه", "بيان", "الوكاله"}
-)  # fmt: skip
-_REPORT_VERBS = frozenset(
-    {"اعلن", "اعلنت", "قال", "قالت", "افاد", "افادت", "ذكر", "ذكرت", "اكد", "اكدت", "وثق", "نقلت", "نقل",
-     "اشار", "اشارت", "بحسب", "حسب", "وفق", "وفقا", "اوضح", "اوضحت", "صرح", "كشف", "كشفت", "زعم", "زعمت",
-     "ادعي", "ادعت", "اتهم", "اتهمت", "اعتبرت", "اعتبر", "حمل", "حملت"}
-)  # fmt: skip
-_CIVILIAN_WORDS = frozenset(
-    {"مدني", "مدنيين", "مدنيون", "مدنيا", "مواطن", "مواطنين", "مواطنا", "مواطنون", "اطفال", "طفل", "طفلا",
-     "طفلان", "طفلين", "نساء", "امراه", "سيده", "المارة", "الماره", "مصلين", "طلاب", "طالب", "زوار", "اهالي",
-     "سكان", "عمال", "صحفي", "صحافي", "صحفيا", "مدرس", "مزارع", "سائق", "نازحين", "لاجئين", "مسعف", "مسعفين",
-     "اشخاص", "شخص", "شخصا"}
-)  # fmt: skip
-_COMBATANT_WORDS = frozenset(
-    {"عنصر", "عناصر", "عنصرا", "جندي", "جنود", "جنديا", "جنديين", "مقاتل", "مقاتلين", "مقاتلا", "مسلح",
-     "مسلحين", "مسلحون", "ضابط", "ضباط", "الشرطه", "شرطي", "عسكري", "عسكريين", "مجندين", "حراس", "قوات",
-     "الجيش", "ميليشيات", "ميليشيا", "التنظيم", "الفصائل", "متمردا", "متمردين", "المتمردين", "قائد", "قيادي"}
-)  # fmt: skip
-_AERIAL_WORDS = frozenset(
-    {"طائره", "طائرات", "الطيران", "طيران", "جوي", "جويه", "مروحيات", "مروحيه", "مقاتلات", "الحربي", "حربيه"}
-)
-_INTERVENTION = frozenset(
-    {"فرقت", "تفريق", "لتفريق", "فرق", "قمع", "قمعت", "المسيل", "المطاطي", "خراطيم", "هراوات"}
-)
-_EXCESSIVE = (("الرصاص", "الحي"), ("بالرصاص", "الحي"))
-_PROTEST_OBJECT = frozenset(
-    {"احتجاجا", "تنديدا", "استنكارا", "رفضا", "احتجاج", "ادانه", "تندد", "منددين", "ضد"}
-)
+_V = vocabulary()
+
 _SITE_PRECISION = {"site": 1, "subdistrict": 1, "district": 2, "governorate": 3, "country": 3}
-_AREA_WORDS = frozenset(
-    {"ريف", "بادية", "باديه", "محيط", "اطراف", "ضواحي", "شرق", "غرب", "شمال", "جنوب", "شرقي", "غربي"}
-)
-_CONFLICT_CONTEXT = frozenset(
-    {"قوات", "القوات", "الجيش", "جيش", "النظام", "الفصائل", "فصائل", "المعارضه", "ميليشيات", "الميليشيات",
-     "مسلحين", "المسلحين", "مسلحه", "عسكري", "عسكريه", "العسكريه", "الهدنه", "هدنه", "الاسري", "المقاتلين",
-     "التحالف", "تنظيم", "داعش", "الامن", "الشرطه", "المعتقلين", "معتقلين", "اطلاق", "النار", "الحرب", "النزاع"}
-)  # fmt: skip
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _PARA_RE = re.compile(r"\n\s*\n")
 _VERB_PREFIX = ("ي", "ت")
@@ -153,20 +90,12 @@ class Detection:
 # ---------------------------------------------------------------- clause detection (no entities)
 
 
-_SIDE_PAIRS = frozenset({("من", "جهه"), ("من", "ناحيه")})
 #: Place nouns before a name the gazetteer lacks ('بلدة', 'قريتي', 'ريف', 'حي'): data/place_vocabulary.yaml.
 _PLACE_NOUNS = frozenset(w for p in place_vocabulary().p("place_words") for w in p[:1]) | frozenset(
     w for p in place_vocabulary().p("town_words") for w in p[:1]
 )
 #: Nouns that, with a nationality adjective, place an event in that country ('الأراضي التركية').
-_ADJECTIVE_PLACE_NOUNS = _PLACE_NOUNS | frozenset(matching_form(w) for w in (
-    "الأراضي", "أراضي", "مركز", "مركزا", "موقع", "موقعا", "مخفر", "مخفرا", "ثكنة", "قاعدة", "بلدة", "مدينة",
-    "قرية", "محافظة", "ولاية", "العاصمة",
-))  # fmt: skip
-#: Nouns and verbs of one person's killing before a name ('مقتل', 'اغتيال', 'قتل').
-_KILLED_NOUNS = frozenset({"مقتل", "اغتيال", "قتل", "استشهاد", "مصرع", "تصفيه", "اعدام"})
-#: After a comma these start a new report ('…داخل سوريا، وفي الليلة التالية شنت …').
-_COMMA_CLAUSE_START = frozenset({"وفي", "وبعد", "وقبل"})
+_ADJECTIVE_PLACE_NOUNS = _PLACE_NOUNS | _V.w("country_place_nouns")
 
 
 def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
@@ -176,14 +105,14 @@ def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
         form = toks[i].form
         bare = form[1:] if form[:1] == "و" and len(form) > 3 else form
         gap = text[toks[i - 1].end : toks[i].start]
-        side_marker = (bare, toks[i + 1].form if i + 1 < len(toks) else "") in _SIDE_PAIRS and any(
+        side_marker = (bare, toks[i + 1].form if i + 1 < len(toks) else "") in _V.p("side_pairs") and any(
             t.form == "بين" or t.form[1:] == "بين" for t in toks[cuts[-1] : i]
         )  # 'بين X من جهة وY من جهة أخرى': the sides of a clash, not a new report
         if not side_marker and (
-            bare in _CLAUSE_START
-            or (i + 1 < len(toks) and (bare, toks[i + 1].form) in _CLAUSE_PAIR)
+            bare in _V.w("clause_start")
+            or (i + 1 < len(toks) and (bare, toks[i + 1].form) in _V.p("clause_pair"))
             or "؛" in gap
-            or (("،" in gap or "," in gap) and form in _COMMA_CLAUSE_START)
+            or (("،" in gap or "," in gap) and form in _V.w("comma_clause_start"))
         ) and i - cuts[-1] >= 3:
             cuts.append(i)
     cuts.append(len(toks))
@@ -270,23 +199,6 @@ class _ClauseJudge:
         )
 
 
-#: Combatant words that are not a count of people: units ('قوات من الجيش'), and 'عسكري' whose stem also
-#: reads the adjective ('تعزيزات عسكرية من الحرس الجمهوري' is not a casualty figure).
-_UNIT_WORDS = frozenset({"قوات", "الجيش", "ميليشيات", "ميليشيا", "التنظيم", "الفصائل", "الشرطه", "عسكري"})
-#: People counted as casualties ('N عنصراً من X').
-_CASUALTY_NOUNS = (_COMBATANT_WORDS - _UNIT_WORDS) | {"ضابطا", "افراد", "فردا"}
-
-
-def _is_casualty_of(toks: list[WordToken], k: int) -> bool:
-    """Is the entity at token ``k`` the side that took the losses ('عنصراً من X', 'مقتل 5 من X')?"""
-    if k < 2 or toks[k - 1].form != "من":
-        return False
-    before = toks[k - 2]
-    if any(st in _CASUALTY_NOUNS for st in before.stems):
-        return True
-    return before.form.isdigit() and k >= 3 and any(st in CASUALTY_WORDS for st in toks[k - 3].stems)
-
-
 def _is_verbal(form: str) -> bool:
     """Finite-verb look of a trigger word (present prefix, or perfect -ت/-وا), for VSO role order."""
     return form.startswith(_VERB_PREFIX) or (form.endswith(("ت", "وا")) and not form.endswith("ات"))
@@ -304,9 +216,9 @@ def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken]
         if spec.family == "riot":
             return "Riots", "Violent demonstration", "PROTEST", "riot"
         killed = any(c.kind == "killed" and (c.count.exact or c.count.min or 0) > 0 for c in cas)
-        if _has_pair(toks, lo, hi, _EXCESSIVE) or killed or "killing" in ids:
+        if _has_pair(toks, lo, hi, _V.p("excessive_force")) or killed or "killing" in ids:
             return "Protests", "Excessive force against protesters", "PROTEST", "demonstrate"
-        if _any_stem(toks, lo, hi, _INTERVENTION) or "arrest" in ids:
+        if _any_stem(toks, lo, hi, _V.w("intervention_words")) or "arrest" in ids:
             return "Protests", "Protest with intervention", "PROTEST", "demonstrate"
         return "Protests", "Peaceful protest", "PROTEST", "demonstrate"
     if spec.id == "targeting" and "arrest" in ids:
@@ -320,15 +232,15 @@ def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken]
         # 'اشتباكات … ترافقت مع قصف جوي على منطقة الاشتباكات': shelling or air strikes named as part of a
         # battle in the same clause fold into that battle (ACLED; the gold protocol)
         return "Battles", "Armed clash", "FIGHT", "clash"
-    if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _AERIAL_WORDS):
+    if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _V.w("aerial_words")):
         return "Explosions/Remote violence", "Air/drone strike", "ASSAULT", "aerial"
     if spec.id in ("attack", "killing", "assassination", "targeting"):
         victims_civil = any(
             c.side_surface
-            and any(w in _CIVILIAN_WORDS for w in (s for t in words(c.side_surface) for s in t.stems))
+            and any(w in _V.w("civilian_words") for w in (s for t in words(c.side_surface) for s in t.stems))
             for c in cas
-        ) or _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), _CIVILIAN_WORDS)
-        combatants = _any_stem(toks, lo, hi, _COMBATANT_WORDS)
+        ) or _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), _V.w("civilian_words"))
+        combatants = _any_stem(toks, lo, hi, _V.w("combatant_words"))
         if spec.id == "killing":
             if combatants and not victims_civil:
                 return "Battles", "Armed clash", "FIGHT", "clash"
@@ -365,7 +277,7 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
                 m
                 for m in alive
                 if m.spec.family != "violent"
-                or not _any_stem(toks, m.tok_start - 3, m.tok_start, _PROTEST_OBJECT)
+                or not _any_stem(toks, m.tok_start - 3, m.tok_start, _V.w("protest_object"))
             ]
         if not alive:
             continue
@@ -435,20 +347,6 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
     return _merge_casualty_only(out)
 
 
-_EVENT_VERBS = frozenset(
-    {"وقع", "وقعت", "نفذ", "نفذت", "نفذه", "نفذوا", "شن", "شنت", "شنوا", "اسفر", "اسفرت", "ادي", "ادت",
-     "سقط", "سقطت", "انفجرت", "انفجر", "تعرض", "تعرضت", "تعرضوا", "اندلعت", "دارت", "تجددت", "اوقع", "اوقعت",
-     "خلف", "خلفت", "قضي", "قضوا", "لقي", "لقوا", "نجا", "نجت", "استهدف", "استهدفت", "فجر", "اطلق", "اطلقت",
-     "اطلقوا", "هاجم", "هاجمت", "هاجموا", "اقتحم", "اقتحمت", "اقتحموا", "قصفت", "قصفوا", "خرج", "خرجوا",
-     "تجمع", "تجمعوا", "احتشد", "احتشدوا", "تظاهر", "تظاهروا", "نظم", "نظموا", "نظمت", "رفع", "رفعوا",
-     "رددوا", "اغلقوا", "قطعوا", "احرقوا", "نزل", "نزلوا", "جرت", "شهدت", "شهد", "تمكنت", "تمكن"}
-)  # fmt: skip
-_TIME_WORDS = frozenset(
-    {"امس", "اليوم", "الليله", "صباح", "مساء", "ظهر", "فجر", "ليل", "الاثنين", "الثلاثاء", "الاربعاء",
-     "الخميس", "الجمعه", "السبت", "الاحد", "البارحه"}
-)  # fmt: skip
-
-
 def _evidence(toks: list[WordToken], lo: int, hi: int, best: TriggerMatch, cas: list[CasualtyMention],
               penalised: bool) -> int:  # fmt: skip
     """How strongly the clause reports something *happening* rather than naming it.
@@ -458,7 +356,7 @@ def _evidence(toks: list[WordToken], lo: int, hi: int, best: TriggerMatch, cas: 
     1 for a linked place and 1 for a linked actor in the clause; below 2 the confidence is cut.
     """
     score = 2 if any((c.count.exact or c.count.min or 0) > 0 for c in cas) else 0
-    score += int(_any_stem(toks, lo, hi, _TIME_WORDS)) + int(_any_stem(toks, lo, hi, _EVENT_VERBS))
+    score += int(_any_stem(toks, lo, hi, _V.w("time_words"))) + int(_any_stem(toks, lo, hi, _V.w("event_verbs")))
     form = toks[best.tok_start].form
     score += int(_is_verbal(form))
     bare = form[1:] if form[:1] in ("و", "ف") else form
@@ -1023,143 +921,18 @@ class EventTagger:
                 votes[loc.country_code] = votes.get(loc.country_code, 0.0) + (2.0 if e.start < lead_end else 1.0)
         return max(votes, key=lambda k: (votes[k], k == "SY")) if votes else "SY"
 
-    def _actors(
-        self, det: Detection, text: str, span: SentenceSpan, ents: list[Entity]
-    ) -> tuple[ActorRef | None, ActorRef | None]:
-        """actor1 (attacker/first participant) and actor2 (target/second) from the clause's entities."""
-        sentence = text[span.start : span.end]
-        toks = words(sentence)
-        cands = [e for e in ents if e.link_kind == "actor" or (e.link_kind is None and e.label == "ORG")]
-        trig_start = span.start + det.trigger.start
-        attackers: list[tuple[Entity, str]] = []
-        targets: list[tuple[Entity, str]] = []
-        unmarked_before: list[Entity] = []
-        unmarked_after: list[Entity] = []
-        reporters: list[Entity] = []
-        victim_end: int | None = None  # end offset of the last entity read as the losing side
-        for e in cands:
-            rec = self._actor(e.link_id)
-            kind = str(getattr(rec, "kind", "") or "")
-            ent_words = words(e.text)
-            if kind in ("media", "monitor", "source", "ngo") or (
-                ent_words and ent_words[0].form in _SOURCE_WORDS
-            ):
-                continue
-            k = next((i for i, t in enumerate(toks) if span.start + t.start >= e.start), None)
-            if k is None:
-                continue
-            prev1 = toks[k - 1].stems if k >= 1 else ()
-            prev2 = (toks[k - 2].form, toks[k - 1].form) if k >= 2 else ("", "")
-            if prev2 in _BACKER_MARK or any(st in _QUALIFIER_WORDS for st in prev1):
-                continue  # 'فصائل … المدعومة من الولايات المتحدة': the backer qualifies an actor, it is not one
-            gap = sentence[victim_end - span.start : e.start - span.start] if victim_end is not None else None
-            coordinated = gap is not None and not gap.strip(" و")  # 'X وY' right after a losing side X
-            if _is_casualty_of(toks, k) or coordinated:
-                # '14 عنصراً من قوات النظام وميليشيا الدفاع الوطني', 'مقتل 5 من التنظيم': the losing side
-                targets.append((e, "target"))
-                victim_end = e.end
-                continue
-            if k >= 1 and toks[k - 1].form in _REPORT_VERBS:
-                # 'أعلن التحالف … أنه شن غارة': the reporter is the agent only when it speaks of itself
-                if _any_stem(toks, k, len(toks), frozenset({"انه", "انها", "انهم"})) and e.start < trig_start:
-                    reporters.append(e)
-                continue
-            if prev2 in _ATTACKER_MARK or any(s in _ATTACKER_SINGLE for s in prev1):
-                attackers.append((e, "attacker"))
-            elif any(s in _TARGET_SINGLE for s in prev1) or (
-                k >= 2 and toks[k - 2].form in ("علي", "ضد") and e.start > trig_start
-            ):
-                targets.append((e, "target"))
-            elif e.start < trig_start:
-                unmarked_before.append(e)
-            else:
-                unmarked_after.append(e)
-        spec_id = det.trigger.spec.id
-        patient_first = spec_id in (
-            "killing",
-            "assassination",
-            "abduction",
-            "arrest",
-            "sexual",
-            "targeting",
-        ) and not _is_verbal(det.trigger.surface and words(det.trigger.surface)[0].form)
-        a1: Entity | None = attackers[0][0] if attackers else None
-        a2: Entity | None = targets[0][0] if targets else None
-        if a1 is None and unmarked_before:
-            a1 = unmarked_before[-1]
-        if a1 is None and reporters:
-            a1 = reporters[0]
-        rest = [e for e in unmarked_after if e is not a1 and e is not a2]
-        if patient_first:
-            if a2 is None and rest:
-                a2 = rest.pop(0)
-        else:
-            if a1 is None and rest:
-                a1 = rest.pop(0)
-            if a2 is None and rest:
-                a2 = rest.pop(0)
-        if a2 is None and a1 is not None and len(unmarked_before) >= 2:
-            a2 = next((e for e in unmarked_before if e is not a1 and e.link_id != a1.link_id), None)
-        participant = (
-            det.event_type == "Battles"
-            and det.sub_event_type == "Armed clash"
-            and not attackers
-            and not targets
-        )
-        violent = det.event_type in VIOLENT_TYPES
-        ref1 = self._actor_ref(a1, "participant" if participant else "attacker", violent) if a1 else None
-        ref2 = self._actor_ref(a2, "participant" if participant else "target", violent) if a2 else None
-        if ref1 is not None and ref2 is not None and ref1.actor_id and ref2.actor_id:
-            same = ref1.actor_id == ref2.actor_id or (
-                self.catalogue is not None
-                and self.catalogue.root_actor(ref1.actor_id) == self.catalogue.root_actor(ref2.actor_id)
-            )
-            if same:  # 'قوات النظام وميليشيا الدفاع الوطني', 'قسد … الدفاع الذاتي': one side named twice
-                ref2 = None
-        if det.family == "protest":
-            protesters = ActorRef(
-                name="Protesters", surface=det.trigger.surface, inter_code="protesters", role="participant"
-            )
-            if ref1 is None:
-                return protesters, ref2
-            return protesters, ActorRef(**{**ref1.model_dump(), "role": "participant"})
-        if ref2 is None and det.event_type == "Violence against civilians":
-            ref2 = ActorRef(
-                name="Civilians", surface=det.trigger.surface, inter_code="civilians", role="target"
-            )
-        return ref1, ref2
-
-    def _actor_ref(self, e: Entity, role: str, violent: bool = False) -> ActorRef:
-        """The entity as an event actor. In violence, a state ('النظام', 'روسيا') acts through its armed
-        forces, so the state's '-forces' record is used where the catalogue has one (ACLED's convention)."""
-        rec = self._actor(e.link_id) if e.link_kind == "actor" else None
-        actor_id = e.link_id if e.link_kind == "actor" else None
-        if violent and rec is not None and actor_id:
-            forces = self._actor(f"{actor_id}-forces")
-            if forces is not None:
-                rec, actor_id = forces, f"{actor_id}-forces"
-        inter = getattr(rec, "inter_code", None)
-        allowed = {"state_forces", "rebels", "political_militia", "identity_militia", "rioters", "protesters",
-                   "civilians", "external_forces", "other"}  # fmt: skip
-        return ActorRef(
-            actor_id=actor_id,
-            name=(getattr(rec, "name_en", None) or e.link_name or e.text),
-            surface=e.text,
-            inter_code=inter if inter in allowed else None,
-            role=role,  # type: ignore[arg-type]
-        )
-
     def _named_victim(self, text: str, c_start: int, c_end: int, ents: list[Entity]) -> Count | None:
         """'مقتل محسن الفضلي', 'اغتيال القيادي …', 'الفضلي قتل في غارة': one named person killed."""
         for e in ents:
-            if e.label != "PER" or (e.link_kind == "actor" and e.link_id and self._actor(e.link_id) is not None \
-                    and getattr(self._actor(e.link_id), "kind", "") != "person"):
+            rec = self._actor(e.link_id) if e.link_kind == "actor" else None
+            if e.label != "PER" or (rec is not None and getattr(rec, "kind", "") != "person"):
                 continue
             before = words(text[max(c_start, e.start - 25) : e.start])
             after = words(text[e.end : min(c_end, e.end + 12)])
-            killed_before = bool(before) and any(s in _KILLED_NOUNS for s in before[-1].stems)
-            killed_after = bool(after) and any(s in self.vocab.w("passive_casualty_words") | {"قتل", "اغتيل"}
-                                               for s in after[0].stems)  # fmt: skip
+            killed_before = bool(before) and any(s in _V.w("killed_nouns") for s in before[-1].stems)
+            killed_after = bool(after) and any(
+                s in _V.w("passive_casualty_words") | {"قتل", "اغتيل"} for s in after[0].stems
+            )
             if killed_before or killed_after:
                 return Count(min=1, max=1, exact=1, text=e.text)
         return None
