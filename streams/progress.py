@@ -14,6 +14,7 @@ against ~900 ns, it draws without a background thread, and it is already install
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterable
 from typing import IO, Any, TypeVar
@@ -55,7 +56,16 @@ def progress(
     if total is None and iterable is not None and hasattr(iterable, "__len__"):
         total = len(iterable)  # type: ignore[arg-type]
     small = total is not None and total < min_total
-    options: dict[str, Any] = {"dynamic_ncols": True, "mininterval": 0.5, "smoothing": 0.1, **kwargs}
+    # the size once, with a fallback: a pseudo-terminal that reports 0×0 (``script``, some CI runners) made
+    # tqdm compute nrows=-1 and draw nothing
+    size = shutil.get_terminal_size((100, 24))
+    options: dict[str, Any] = {
+        "ncols": min(size.columns, 120),
+        "nrows": size.lines,
+        "mininterval": 0.5,
+        "smoothing": 0.1,
+        **kwargs,
+    }
     return tqdm(
         iterable,
         total=total,
