@@ -15,6 +15,7 @@ DELEGATED = {
     ("eval", "ner"): "stages.eval_ner",
     ("eval", "events"): "stages.eval_events",
     ("eval", "langid"): "stages.langid",
+    ("eval", "clean"): "stages.eval_clean",
     ("models", "train-ner"): "stages.train_ner",
     ("models", "train-events"): "stages.train_events",
     ("models", "expand-ner-vocab"): "stages.expand_ner_vocab",
@@ -241,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
 
     ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
-    ev.add_argument("what", choices=["ner", "events", "langid"])
+    ev.add_argument("what", choices=["ner", "events", "langid", "clean"])
     sub.add_parser("bench", help="throughput/latency benchmark (see `raqib bench --help`)")
     sub.add_parser("alerts", help="check alert rules or test them on events (see `raqib alerts --help`)")
     sub.add_parser("audit", help="end-to-end accounting by key; --redrive re-produces missing articles")
