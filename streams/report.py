@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -84,21 +83,27 @@ def dlq_reason(dead: DeadLetter) -> str:
     return dead.error_class.split(":", 1)[1] if ":" in dead.error_class else dead.error_class
 
 
-def _tally(counter: Counter[str], top: int, rest_label: str = "more") -> str:
-    """``a 12 · b 7 · 3 more 5`` (most common first, ties by name)."""
+def _tally(counter: Counter[str], top: int, rest_label: str = "more") -> list[str]:
+    """``["a 12", "b 7", "3 more 5"]`` (most common first, ties by name)."""
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
     parts = [f"{name} {count:,}" for name, count in ranked[:top]]
     rest = ranked[top:]
     if rest:
         parts.append(f"{len(rest)} {rest_label} {sum(c for _, c in rest):,}")
-    return " · ".join(parts) if parts else "-"
+    return parts or ["-"]
 
 
-def _wrapped(label: str, text: str, width: int) -> list[str]:
+def _wrapped(label: str, parts: list[str], width: int) -> list[str]:
+    """``label  a 12 · b 7 · …`` wrapped between items, never inside one."""
     head = f"  {label:<16}"
-    return textwrap.wrap(
-        text, width=width, initial_indent=head, subsequent_indent=" " * len(head), break_on_hyphens=False
-    ) or [head]
+    lines = [head]
+    for part in parts:
+        sep = "" if lines[-1] == head or lines[-1].isspace() else " · "
+        if len(lines[-1]) + len(sep) + len(part) > width and lines[-1].strip() and lines[-1] != head:
+            lines.append(" " * len(head))
+            sep = ""
+        lines[-1] += sep + part
+    return lines
 
 
 def _governorate(event: Event) -> str:
@@ -131,9 +136,9 @@ def run_summary(
     reasons = Counter(f"{d.stage}/{dlq_reason(d)}" for d in dead)
     lines = [
         f"{articles:,} articles in {seconds:,.1f} s{rate}: {enriched:,} enriched, {len(other):,} routed aside"
-        + (f" ({_tally(langs, top)})" if other else "")
+        + (f" ({' · '.join(_tally(langs, top))})" if other else "")
         + f", {len(dead):,} dead-lettered"
-        + (f" ({_tally(reasons, top)})" if dead else "")
+        + (f" ({' · '.join(_tally(reasons, top))})" if dead else "")
     ]
     with_events = len({event.article_id for event in events})
     lines.append(f"{len(events):,} events from {with_events:,} articles")
