@@ -91,7 +91,7 @@ _CODE_START_RE = re.compile(
 #: (below it the line is a link or a code line, and is classified as one).
 _INLINE_MIN_WORDS = 8
 #: A list item: "1 - …", "2. …", "١) …", "- …", "• …", "* …".
-_LIST_ITEM_RE = re.compile(r"^(?:[-–—•*·▪]|\(?[0-9\u0660-\u0669]{1,3}\s?[-–.)\u066B:]|[0-9\u0660-\u0669]{1,3}\s?‪?\.)\s?")
+_LIST_ITEM_RE = re.compile(r"^(?:[-–—•*·▪]|\(?[0-9\u0660-\u0669]{1,3}\s?[-–.)\u066B:])")
 #: Longest sentence-like line that can sit inside a body of short lines (a verse ending with '.'); a longer
 #: one is a paragraph of prose and ends it.
 _VERSE_MAX_WORDS = 12

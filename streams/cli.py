@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
 
-    ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
+    ev = sub.add_parser("eval", help="quality figures: ner, events, langid, clean (see `raqib eval X --help`)")
     ev.add_argument("what", choices=["ner", "events", "langid", "clean"])
     sub.add_parser("bench", help="throughput/latency benchmark (see `raqib bench --help`)")
     sub.add_parser("alerts", help="check alert rules or test them on events (see `raqib alerts --help`)")
@@ -286,7 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     if name == "worker":  # a service: stdout is its log, Faust sets logging up (streams.logs.worker_loglevel)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     else:
-        log_file = setup_cli_logging(log_file, verbosity=verbosity, level=level)
+        try:
+            log_file = setup_cli_logging(log_file, verbosity=verbosity, level=level)
+        except ValueError as exc:  # RAQIB_LOG_LEVEL=INFOO
+            print(f"raqib: RAQIB_LOG_LEVEL: {exc}", file=sys.stderr)
+            return 2
     try:
         delegated = _delegate(argv)
         if delegated is not None:
