@@ -75,12 +75,16 @@ def relabel(items: list[tuple[str, bytes]], prefix: str) -> list[tuple[str, byte
 
 
 def _time_ner(ner: Any, arabic: list[Any], size: int) -> tuple[int, float]:
+    from streams.progress import progress
+
     tokens = 0
-    start = time.perf_counter()
-    for offset in range(0, len(arabic), size):
-        ner.tag_batch(arabic[offset : offset + size])
-        tokens += ner.last_batch_tokens
-    return tokens, time.perf_counter() - start
+    with progress(total=len(arabic), desc="Stanza ceiling", leave=False) as bar:
+        start = time.perf_counter()
+        for offset in range(0, len(arabic), size):
+            ner.tag_batch(arabic[offset : offset + size])
+            tokens += ner.last_batch_tokens
+            bar.update(min(size, len(arabic) - offset))
+        return tokens, time.perf_counter() - start
 
 
 def measure_ceiling(
@@ -191,13 +195,19 @@ class Watcher:
         return all(eid in self.seen.event_ts for key in keys for eid in self.seen.event_ids.get(key, []))
 
     def wait(self, keys: set[str], timeout_s: float, alive: Any = None) -> bool:
+        from streams.progress import HANDFUL, progress
+
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            self.poll()
-            if self.complete(keys):
-                return True
-            if alive is not None and not alive():
-                return False
+        with progress(
+            total=len(keys), desc="articles through the pipeline", min_total=HANDFUL, leave=False
+        ) as bar:
+            while time.monotonic() < deadline:
+                self.poll()
+                bar.update(len(keys & self.seen.terminal_ts.keys()) - bar.n)
+                if self.complete(keys):
+                    return True
+                if alive is not None and not alive():
+                    return False
         return self.complete(keys)
 
     def read_hops(self, bootstrap: str, keys: set[str], timeout_s: float = 60.0) -> None:

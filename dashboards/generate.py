@@ -73,7 +73,8 @@ def stat(title: str, expr: str, unit: str = "short", desc: str = "", thresholds:
         "title": title,
         "description": desc,
         "datasource": DS,
-        "targets": [target(expr, instant=True)],
+        # a range query with a sparkline: after a burst the last value alone (0 /s) says nothing
+        "targets": [target(expr)],
         "fieldConfig": {
             "defaults": {"unit": unit, "thresholds": {"mode": "absolute", "steps": steps}},
             "overrides": [],
@@ -81,7 +82,7 @@ def stat(title: str, expr: str, unit: str = "short", desc: str = "", thresholds:
         "options": {
             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
             "colorMode": "value",
-            "graphMode": "none",
+            "graphMode": "area",
             "textMode": "auto",
         },
     }
@@ -140,6 +141,20 @@ def quantiles(metric: str, by: str = "") -> list[dict[str, Any]]:
     ]
 
 
+def increase_with_births(metric: str, by: str, window: str, extra: str = "") -> str:
+    """``sum by (by) (increase(metric[window]))`` that also counts a labelled series' first increments.
+
+    prometheus-client creates a labelled child at its first ``.inc()``, so the series is born at 1 and
+    ``increase()``/``rate()`` never see that step: seen on the rendered dashboard, a run's only three DLQ
+    messages, its one English article and the first event of every (type, governorate) read 0. Here each
+    series' value minus its value ``window`` ago, 0 for a series that did not exist then (``+ 0`` drops the
+    metric name on both sides of ``or``); ``clamp_min(…, 0)`` ignores a counter reset (a restarted
+    worker), which makes a restart's window undercount rather than go negative.
+    """
+    sel = f"{metric}{{{SEL}{extra}}}"
+    return f"sum by ({by}) (clamp_min({sel} - ({sel} offset {window} + 0 or {sel} * 0), 0))"
+
+
 def row(title: str) -> dict[str, Any]:
     return {"type": "row", "title": title, "collapsed": False, "panels": []}
 
@@ -151,9 +166,10 @@ LAYOUT: list[tuple[dict[str, Any], int, int]] = [
           thresholds=[(None, "red"), (1, "green")]), 4, 4),
     (stat("Articles in /s", f'sum(rate(raqib_messages_total{{{SEL}, stage="clean", outcome="in"}}[$__rate_interval]))',
           unit="reqps"), 5, 4),
-    (stat("DLQ share", f'sum(rate(raqib_dlq_messages_total{{{SEL}}}[$__rate_interval])) / '
-          f'clamp_min(sum(rate(raqib_messages_total{{{SEL}, stage="clean", outcome="in"}}[$__rate_interval])), 0.001)',
-          unit="percentunit", thresholds=[(None, "green"), (0.01, "orange"), (0.05, "red")]), 5, 4),
+    (stat("DLQ share (range)", f"sum({increase_with_births('raqib_dlq_messages_total', 'stage', '$__range')}) / "
+          f'clamp_min(sum(increase(raqib_messages_total{{{SEL}, stage="clean", outcome="in"}}[$__range])), 1)',
+          unit="percentunit", desc="Dead-lettered messages / articles in, over the selected time range.",
+          thresholds=[(None, "green"), (0.01, "orange"), (0.05, "red")]), 5, 4),
     (stat("Consumer lag", f"sum(raqib_consumer_lag{{{SEL}}})", thresholds=[(None, "green"), (1000, "orange"), (10000, "red")]), 5, 4),
     (stat("Since last event", f"time() - max(raqib_last_event_timestamp_seconds{{{SEL}}} > 0)", unit="s",
           thresholds=[(None, "green"), (1800, "orange")]), 5, 4),
@@ -174,9 +190,10 @@ LAYOUT: list[tuple[dict[str, Any], int, int]] = [
                 desc="Ingest to terminal record (enriched, other or DLQ)."), 12, 8),
 
     (row("Errors and lag"), GRID_W, 1),
-    (timeseries("DLQ rate by stage and reason",
-                [target(f"sum by (stage, reason) (rate(raqib_dlq_messages_total{{{SEL}}}[$__rate_interval]))",
-                        "{{stage}}: {{reason}}")], unit="reqps", stack=True), 12, 8),
+    (timeseries("DLQ messages by stage and reason",
+                [target(increase_with_births("raqib_dlq_messages_total", "stage, reason", "$__interval"),
+                        "{{stage}}: {{reason}}")], stack=True, bars=True,
+                desc="Messages dead-lettered per interval (raqib_dlq_messages_total), first ones included."), 12, 8),
     (timeseries("Consumer lag by topic",
                 [target(f"sum by (topic) (raqib_consumer_lag{{{SEL}}})", "{{topic}}"),
                  target(f"max by (topic, partition) (raqib_consumer_lag{{{SEL}}})", "{{topic}}[{{partition}}]", ref="B")],
@@ -184,26 +201,36 @@ LAYOUT: list[tuple[dict[str, Any], int, int]] = [
 
     (row("Events"), GRID_W, 1),
     (timeseries("Events by type",
-                [target(f"sum by (event_type) (increase(raqib_events_total{{{SEL}}}[$__rate_interval]))", "{{event_type}}")],
-                stack=True, bars=True, desc="ACLED event types emitted over time."), 16, 9),
-    (table("Events by governorate", f"sum by (admin1) (increase(raqib_events_total{{{SEL}}}[$__range]))", "admin1",
-           "events", desc="Events in the selected time range, by admin1 (governorate)."), 8, 9),
+                [target(increase_with_births("raqib_events_total", "event_type", "$__interval"), "{{event_type}}")],
+                stack=True, bars=True, desc="ACLED event types emitted per interval."), 16, 9),
+    (table("Events by governorate", increase_with_births("raqib_events_total", "admin1", "$__range"), "admin1",
+           "events", desc="Events in the selected time range, by admin1 (governorate; 'unknown': no governorate)."),
+     8, 9),
     (timeseries("Alerts by rule",
-                [target(f"sum by (rule, severity) (increase(raqib_alerts_total{{{SEL}}}[$__rate_interval]))",
-                        "{{rule}} ({{severity}})")], stack=True, bars=True), 12, 8),
+                [target(increase_with_births("raqib_alerts_total", "rule, severity", "$__interval"),
+                        "{{rule}} ({{severity}})")], stack=True, bars=True, desc="Alerts raised per interval."),
+     12, 8),
     (timeseries("Alertmanager push",
                 [target(f"sum by (outcome) (rate(raqib_alertmanager_alerts_total{{{SEL}}}[$__rate_interval]))", "{{outcome}}"),
                  target(f"sum(raqib_alertmanager_queue_size{{{SEL}}})", "queued", ref="B")],
                 desc="sent / failed / dropped alerts and the queue."), 12, 8),
 
     (row("Language and NER"), GRID_W, 1),
-    (piechart("Language shares", f"sum by (lang) (increase(raqib_articles_by_language_total{{{SEL}}}[$__range]))",
+    (piechart("Language shares", increase_with_births("raqib_articles_by_language_total", "lang", "$__range"),
               "{{lang}}", desc="Detected language of cleaned articles in the range."), 8, 9),
     (timeseries("NER tokens/s",
-                [target(f"sum(rate(raqib_ner_tokens_total{{{SEL}}}[$__rate_interval]))", "tokens/s (rate)"),
-                 target(f"sum(raqib_ner_tokens_per_second{{{SEL}}})", "last batch", ref="B")],
-                desc="Stanza NER throughput: counter rate and the last batch's speed."), 8, 9),
-    (timeseries("NER batch size", quantiles("raqib_ner_batch_size"), desc="Articles per Stanza batch."), 8, 9),
+                [target(f"sum(rate(raqib_ner_tokens_total{{{SEL}}}[$__rate_interval]))", "tokens/s (all workers)"),
+                 target(f"max(raqib_ner_tokens_per_second{{{SEL}}}) and on() sum(rate(raqib_ner_tokens_total{{{SEL}}}"
+                        f"[$__rate_interval])) > 0", "fastest worker's last batch", ref="B")],
+                desc="Stanza NER throughput: the counter's rate, and the last batch's speed while batches run "
+                     "(the gauge keeps its last value when idle)."), 8, 9),
+    (timeseries("NER batch size",
+                [target(f"sum(rate(raqib_ner_batch_size_sum{{{SEL}}}[$__rate_interval])) / "
+                        f"sum(rate(raqib_ner_batch_size_count{{{SEL}}}[$__rate_interval]))", "mean"),
+                 target(f"histogram_quantile(0.95, sum by (le) (rate(raqib_ner_batch_size_bucket{{{SEL}}}[$__rate_interval])))",
+                        "p95", ref="B")],
+                desc="Articles per Stanza batch: the mean (a p50 interpolated inside the first bucket read 0.6)."),
+     8, 9),
 ]  # fmt: skip
 
 

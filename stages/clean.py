@@ -11,16 +11,24 @@ date-only shapes, menu/breadcrumb separators, repetition on the page) and a firs
 - bad: shapes that are never article text (links, captions like "DSC 0151", weather, bare dates, other-script
   labels such as "comments" on an Arabic page, menus and breadcrumbs).
 
+Before that, noise *inside* a line of text is taken out instead of condemning the line: image references
+(an image URL or file name) and page code glued to a paragraph (a poll's CSS and script) always, other
+URLs only when the line would otherwise be a link line and is a sentence without them (a URL in "apply at
+www.…" is part of what the sentence says). A line that is mostly link or code stays a link line.
+
 Then context decides (as in jusText): a near line is kept only between good lines (a sub-heading), a
-short or bad line never; good lines far from the main block of good lines (a "you may also like" teaser
-under the article) are dropped unless they are substantial on their own. The headline is detected among
+short or bad line never, except in a body of short lines (a poem, a list, hard-wrapped text: see
+``_keep_short_line_bodies``) that is the article itself or is introduced by a line ending in ':'; good
+lines far from the main block of good lines (a "you may also like" teaser under the article) are dropped
+unless they are substantial on their own. The headline is detected among
 the heading-like lines above the body (repeated, carrying a "| Site" suffix, or ending a breadcrumb), kept
 once, and its other occurrences are dropped. Paragraphs repeated verbatim or almost (compared on the
 matching form) are kept once.
 
 Display text keeps diacritics but loses invisible characters and tatweel; whitespace runs collapse to a
 space and paragraphs are joined by a blank line. ``offset_map`` aligns every kept character with its raw
-character, so ``CleanArticle.raw_span`` locates any clean span in the page the producer sent.
+character, so ``CleanArticle.raw_span`` locates any clean span in the page the producer sent (a span
+across a link or code taken out of a line maps to the raw range that still contains it).
 """
 
 from __future__ import annotations
@@ -64,6 +72,31 @@ _NON_KEY_RE = re.compile(r"[\W_]+")
 
 #: Good lines separated from the main block by more non-good lines than this start a new block.
 _CLUSTER_GAP = 2
+
+#: An image reference inside a line of text ("… الأخضر يستعد http://…/B60U8570.jpg?itok=… أجرى …"): a URL or a
+#: file name ending in an image extension. Never text, so it is taken out wherever it is.
+_INLINE_IMAGE_RE = re.compile(
+    r"(?<!\S)(?:https?://|www\.)?[^\s]{0,300}\.(?:jpe?g|png|gif|webp|bmp|svg)(?:\?\S*)?(?!\S)", re.IGNORECASE
+)
+#: Cheap test before ``_INLINE_IMAGE_RE`` (which tries every word start): is there an image extension at all?
+_IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|svg)", re.IGNORECASE)
+#: A URL inside a line. Part of what a sentence says ("التقديم عبر www.gdp.gov.sa"), so taken out only to
+#: rescue a line that would otherwise be dropped as a link line.
+_INLINE_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+#: Where page code glued to a paragraph starts: a CSS rule (".box_vote {", "#vote_area2 ul {") or a script.
+_CODE_START_RE = re.compile(
+    r"[#.][A-Za-z_][\w-]{0,60}[^{}\n\u0600-\u06FF]{0,80}\{|\bjQuery\b|\$\(|\bfunction\s*\(|\bvar\s+\w{1,40}\s*="
+)
+#: Words a line must keep, once its links and code are taken out, to be treated as text with noise inside
+#: (below it the line is a link or a code line, and is classified as one).
+_INLINE_MIN_WORDS = 8
+#: A list item: "1 - …", "2. …", "١) …", "- …", "• …", "* …".
+_LIST_ITEM_RE = re.compile(r"^(?:[-–—•*·▪]|\(?[0-9\u0660-\u0669]{1,3}\s?[-–.)\u066B:])")
+#: Longest sentence-like line that can sit inside a body of short lines (a verse ending with '.'); a longer
+#: one is a paragraph of prose and ends it.
+_VERSE_MAX_WORDS = 12
+#: Shape flags of lines that are never part of a body of short lines, even in a list.
+_NEVER_BODY = frozenset({"caption", "weather", "link", "no_letters", "detached", "code"})
 
 
 @dataclass
@@ -139,9 +172,111 @@ def _breadcrumb_tail(text: str) -> int | None:
     if len(seps) < 2:
         return None
     crumbs = [text[: seps[0].start()]] + [text[a.end() : b.start()] for a, b in itertools.pairwise(seps)]
-    if all(len(_WORD_RE.findall(c)) <= 3 for c in crumbs):
+    # the last crumb is a headline, not a paragraph: "وأفادت إذاعة وتلفزيون / تي أر تي / التركية أن …"
+    # (a news agency's way of quoting a name) is a sentence, not a breadcrumb
+    tail = text[seps[-1].end() :]
+    headline = len(_WORD_RE.findall(tail)) <= 20 and not tail.rstrip().endswith(".")
+    if headline and all(len(_WORD_RE.findall(c)) <= 3 for c in crumbs):
         return seps[-1].end()
     return None
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of CSS/JS glued into a line: from a code start to where brackets close and text resumes.
+
+    Scans forward with a bracket depth (quotes skipped, so a script's Arabic message stays inside the span);
+    the span ends at the last ``}``/``)``/``;`` at depth 0 before an Arabic letter outside any bracket.
+    Each scan resumes where the previous one stopped, so a line is read at most once.
+    """
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while (m := _CODE_START_RE.search(text, i)) is not None:
+        depth, quote, end, j = 0, "", None, m.start()
+        while j < n:
+            ch = text[j]
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "{([":
+                depth += 1
+            elif ch in "})]":
+                depth = max(0, depth - 1)
+                if depth == 0:
+                    end = j + 1
+            elif ch == ";" and depth == 0:
+                end = j + 1
+            elif depth == 0 and _ARABIC_LETTER_RE.match(ch):
+                break
+            j += 1
+        if end is not None and end - m.start() >= 20:
+            spans.append((m.start(), end))
+        i = max(j, m.end(), end or 0)
+    return spans
+
+
+def _without(chars: list[str], idx: list[int], spans: list[tuple[int, int]]) -> tuple[list[str], list[int]] | None:
+    """The line without ``spans`` (spaces re-collapsed), or None when fewer than ``_INLINE_MIN_WORDS`` words
+    would remain (then the line is a link or code line, not text with noise in it). Words of any script
+    count: a page whose CSS outweighs its Arabic text has a Latin "page script"."""
+    if not spans:
+        return None
+    drop = bytearray(len(chars))
+    for start, end in spans:
+        drop[start:end] = b"\x01" * (end - start)
+    rest = "".join(" " if drop[k] else ch for k, ch in enumerate(chars))
+    if len(_WORD_RE.findall(rest)) < _INLINE_MIN_WORDS:
+        return None
+    out_chars: list[str] = []
+    out_idx: list[int] = []
+    for k, ch in enumerate(chars):
+        if drop[k] or (ch == " " and (not out_chars or out_chars[-1] == " ")):
+            continue
+        out_chars.append(ch)
+        out_idx.append(idx[k])
+    while out_chars and out_chars[-1] == " ":
+        out_chars.pop()
+        out_idx.pop()
+    return out_chars, out_idx
+
+
+def _strip_inline_noise(chars: list[str], idx: list[int]) -> tuple[list[str], list[int], str | None]:
+    """Take image references and glued page code (CSS, scripts) out of a line that is text around them.
+
+    A single-paragraph article whose paragraph held an image URL used to be classified as a caption and
+    dropped whole (then dead-lettered as empty); a paragraph followed by a poll's CSS and script on the
+    same line was dropped as a link line (its ``#id`` selectors look like hashtags). Returns the line and
+    'stripped', 'code' (a line that is mostly page code: classified bad) or None (nothing found).
+    """
+    text = "".join(chars)
+    code = _code_spans(text)
+    images = _INLINE_IMAGE_RE.finditer(text) if _IMAGE_EXT_RE.search(text) else ()
+    spans = [(m.start(), m.end()) for m in images] + code
+    stripped = _without(chars, idx, spans)
+    if stripped is not None:
+        return (*stripped, "stripped")
+    if sum(end - start for start, end in code) * 2 >= len(chars):
+        return chars, idx, "code"  # mostly CSS/script: never article text, whatever its word count
+    return chars, idx, None
+
+
+def _rescue_link_line(block: _Block, page_script: str) -> bool:
+    """A line classified as a link because of URLs inside a sentence: without them, is it a sentence?
+
+    Kept (with the URLs taken out) only when the rest is sentence-like on its own; a teaser such as
+    "اقرأ أيضاً: عنوان مقال https://…" stays a link line.
+    """
+    spans = [(m.start(), m.end()) for m in _INLINE_URL_RE.finditer(block.text)]
+    stripped = _without(block.chars, block.raw_idx, spans)
+    if stripped is None:
+        return False
+    trial = _Block(block.raw_start, block.raw_end, *stripped)
+    if _classify(trial, page_script) != "good":
+        return False
+    block.chars, block.raw_idx = trial.chars, trial.raw_idx
+    block.flags = (block.flags - {"link"}) | trial.flags | {"inline_noise"}
+    return True
 
 
 def _classify(block: _Block, page_script: str) -> Kind:
@@ -159,6 +294,8 @@ def _classify(block: _Block, page_script: str) -> Kind:
 
     if letters == 0:
         block.flags.add("no_letters")
+        return "bad"
+    if "code" in block.flags:
         return "bad"
     if _CAPTION_RE.search(text):
         block.flags.add("caption")
@@ -193,6 +330,67 @@ def _classify(block: _Block, page_script: str) -> Kind:
     if n_words <= 3:
         return "short"
     return "near"
+
+
+def _body_member(block: _Block) -> str | None:
+    """How a line can belong to a body of short lines: 'line' (a verse or a label), 'item' (a list item),
+    'sep' (a stanza separator such as ``***``), or None (it ends such a body)."""
+    # a list item may look like a link because of a name such as "Agar.io", not because of a URL
+    real_link = "link" in block.flags and _INLINE_URL_RE.search(block.text) is not None
+    if "list_item" in block.flags and not (block.flags & (_NEVER_BODY - {"link"})) and not real_link:
+        return "item"
+    if "no_letters" in block.flags:
+        return "sep" if len(block.chars) <= 12 else None
+    if block.kind in ("short", "near"):
+        return "line"
+    if block.kind == "good" and len(_WORD_RE.findall(block.text)) <= _VERSE_MAX_WORDS:
+        return "line"  # a verse that ends with '.' or '!'; a paragraph of prose ends the body
+    return None
+
+
+def _keep_short_line_bodies(blocks: list[_Block]) -> None:
+    """Poems, lists and hard-wrapped text laid out one short line each are kept when they are the body.
+
+    Such lines lack sentence punctuation, so each alone looks like a menu item or a heading. A run of
+    consecutive short lines (short/heading-like ones, sentence-like ones of at most ``_VERSE_MAX_WORDS``
+    words, list items; ``***`` separators do not break it) is the body when it has at least three lines, two
+    of them not sentence-like, that average 2.5+ words or mostly end in a comma/colon (menus are one or
+    two bare words a line), few repeats, and either follows a line that introduces it ("وتقول كلمات
+    القصيدة:", "… وهم:") or holds at least as much text as the sentence-like lines outside it (a poem
+    after a short introduction; measured on the news corpus, real poems after an introduction come out at
+    1.0-1.2×, so a stricter ratio would lose them; a teaser list under an article is shorter than the
+    article). Its lines become good and are flagged 'verse' (a trailing '...' there is style, not a cut
+    teaser).
+    """
+    good_total = sum(len(b.chars) for b in blocks if b.kind == "good")
+    i = 0
+    while i < len(blocks):
+        if _body_member(blocks[i]) in (None, "sep"):
+            i += 1
+            continue
+        j = i
+        while j < len(blocks) and _body_member(blocks[j]) is not None:
+            j += 1
+        members = [b for b in blocks[i:j] if _body_member(b) != "sep"]
+        loose = [b for b in members if b.kind != "good"]
+        words = sum(len(_WORD_RE.findall(b.text)) for b in members)
+        punctuated = sum(1 for b in members if b.text.rstrip()[-1:] in "،,؛;:…")
+        repeated = sum(1 for b in members if "repeated" in b.flags)
+        run_chars = sum(len(b.chars) for b in members)
+        outside_good = good_total - sum(len(b.chars) for b in members if b.kind == "good")
+        before = blocks[i - 1] if i > 0 else None
+        introduced = before is not None and before.kind == "good" and before.text.rstrip().endswith(":")
+        if (
+            len(members) >= 3
+            and len(loose) >= 2
+            and (words >= 2.5 * len(members) or punctuated * 2 >= len(members))
+            and repeated * 3 <= len(members)
+            and (introduced or run_chars >= outside_good)
+        ):
+            for block in members:
+                block.kind = "good"
+                block.flags.add("verse")
+        i = j
 
 
 def _resolve_context(blocks: list[_Block]) -> None:
@@ -231,6 +429,9 @@ def _main_cluster(blocks: list[_Block]) -> tuple[int, int] | None:
         return None
     sizes = [sum(len(k) for k in {blocks[i].key for i in c}) for c in clusters]  # repeats count once
     main = max(range(len(clusters)), key=lambda c: sizes[c])
+    # A body of short lines kept as one (a poem, a list, a decree's header lines) does not make the prose
+    # around it look small: the 30% test below compares with the main block's sentence-like lines only.
+    main_prose = sum(len(k) for k in {blocks[i].key for i in clusters[main] if "verse" not in blocks[i].flags})
     for c, members in enumerate(clusters):
         if c == main:
             continue
@@ -239,8 +440,8 @@ def _main_cluster(blocks: list[_Block]) -> tuple[int, int] | None:
             len(_WORD_RE.findall(blocks[i].text)) >= 25 and _SENTENCE_END_RE.search(blocks[i].text)
             for i in members
         )
-        substantial = sizes[c] >= 0.3 * sizes[main] or len(long_lines) >= 2 or full_paragraph
-        truncated = any("truncated" in blocks[i].flags for i in members)
+        substantial = sizes[c] >= 0.3 * main_prose or len(long_lines) >= 2 or full_paragraph
+        truncated = any("truncated" in blocks[i].flags and "verse" not in blocks[i].flags for i in members)
         if not substantial or truncated:
             for i in members:
                 blocks[i].kind = "bad"
@@ -376,19 +577,28 @@ def clean_article(raw: RawArticle, *, min_chars: int = 20, max_bytes: int = 1_00
     blocks: list[_Block] = []
     for m in _LINE_RE.finditer(text):
         chars, idx = _display_line(text, m.start(), m.end())
+        chars, idx, noise = _strip_inline_noise(chars, idx)
         if chars:
-            blocks.append(_Block(m.start(), m.end(), chars, idx))
+            block = _Block(m.start(), m.end(), chars, idx)
+            if noise is not None:
+                block.flags.add("inline_noise" if noise == "stripped" else "code")
+            if _LIST_ITEM_RE.match(block.text):
+                block.flags.add("list_item")
+            blocks.append(block)
     if not blocks:
         raise EmptyText("article has no visible characters")
 
     key_counts: dict[str, int] = {}
     for block in blocks:
         block.kind = _classify(block, page_script)
+        if "link" in block.flags and _rescue_link_line(block, page_script):
+            block.kind = "good"
         block.flags.add(block.kind)  # remember the context-free class
         key_counts[block.key] = key_counts.get(block.key, 0) + 1
     for block in blocks:
         if key_counts[block.key] > 1 and block.kind in ("short", "near"):
             block.flags.add("repeated")
+    _keep_short_line_bodies(blocks)
     _resolve_context(blocks)
     span = _main_cluster(blocks)
     fallback = span is None

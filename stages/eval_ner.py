@@ -217,6 +217,24 @@ def _pipeline_tags(
     return out
 
 
+#: Sentences per Stanza call when scoring: small enough for a smooth progress bar, large enough that Stanza's
+#: length-sorted batching works as in one call.
+TAG_CHUNK = 400
+
+
+def tag_with_progress(tagger: NerTagger, sentences: list[list[str]], desc: str) -> list[list[str]]:
+    """``tagger.tag_tokens`` in chunks of TAG_CHUNK sentences, with a progress bar on a terminal."""
+    from streams.progress import progress
+
+    out: list[list[str]] = []
+    with progress(total=len(sentences), desc=desc, unit="sentence") as bar:
+        for start in range(0, len(sentences), TAG_CHUNK):
+            chunk = sentences[start : start + TAG_CHUNK]
+            out.extend(tagger.tag_tokens(chunk))
+            bar.update(len(chunk))
+    return out
+
+
 def evaluate(
     tagger: NerTagger,
     split_path: Path,
@@ -228,16 +246,17 @@ def evaluate(
     """Scores of every variant on one split; keys are variant names (see ``main``)."""
     sentences = load_split(split_path)
     gold = [gold_bioes(tags) for _, tags in sentences]
-    results: dict[str, Scores] = {"raw": score(tagger.tag_tokens([t for t, _ in sentences]), gold)}
+    tokens = [t for t, _ in sentences]
+    results: dict[str, Scores] = {"raw": score(tag_with_progress(tagger, tokens, f"NER {tagger.name}"), gold)}
     if second is not None:
-        results[f"raw:{second.name}"] = score(second.tag_tokens([t for t, _ in sentences]), gold)
+        results[f"raw:{second.name}"] = score(tag_with_progress(second, tokens, f"NER {second.name}"), gold)
     if raw_only:
         return results
 
     docs = _make_docs(sentences, SENTENCES_PER_ARTICLE)
     per_doc_tokens = [tokenize_for_ner(d.article.article.text) for d in docs]
     flat = [[t.text for t in s] for sents in per_doc_tokens for s in sents]
-    model_tags = tagger.tag_tokens(flat)
+    model_tags = tag_with_progress(tagger, flat, "NER on pipeline tokens")
     n_tokens = [len(t) for t, _ in sentences]
     name = tagger.name
 
@@ -263,7 +282,9 @@ def evaluate(
         if dictionary is not None:
             results["pipeline+propagation+dictionary+link"] = run(base + prop_layer + dict_layer, catalogue)
     if second is not None:
-        second_layer: list[tuple[list[list[str]], Source]] = [(second.tag_tokens(flat), "ner")]
+        second_layer: list[tuple[list[list[str]], Source]] = [
+            (tag_with_progress(second, flat, f"NER {second.name} on pipeline tokens"), "ner")
+        ]
         results["ensemble"] = run(base + second_layer, None)
         if catalogue is not None and dictionary is not None:
             results["ensemble+dictionary+link"] = run(base + second_layer + dict_layer, catalogue)

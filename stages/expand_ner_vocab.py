@@ -63,8 +63,10 @@ def _shared_dir() -> Path:
 def corpus_sentences(corpus: Path, ner_splits: Iterable[Path], limit: int | None = None) -> list[list[str]]:
     """Token lists: every article (title + text) of the gzipped JSONL corpus, then the NER splits' text."""
     sentences: list[list[str]] = []
+    from streams.progress import progress
+
     with gzip.open(corpus, "rt", encoding="utf-8") as handle:
-        for n, line in enumerate(handle):
+        for n, line in enumerate(progress(handle, total=limit, desc="tokenising the corpus")):
             if limit is not None and n >= limit:
                 break
             doc = json.loads(line)
@@ -112,6 +114,25 @@ def _iter_chunks(words: list[str], size: int) -> Iterator[list[str]]:
         yield words[i : i + size]
 
 
+def _epoch_progress(epochs: int) -> Any:
+    """A gensim callback advancing a progress bar once per FastText epoch."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    from streams.progress import progress
+
+    class EpochProgress(CallbackAny2Vec):
+        def __init__(self) -> None:
+            self.bar = progress(total=epochs, desc="FastText epochs", unit="epoch")
+
+        def on_epoch_end(self, model: Any) -> None:
+            self.bar.update(1)
+
+        def on_train_end(self, model: Any) -> None:
+            self.bar.close()
+
+    return EpochProgress()
+
+
 def expand(
     model_dir: Path,
     out_dir: Path,
@@ -141,7 +162,12 @@ def expand(
     log(f"FastText on {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens …")
     ft = FastText(**FASTTEXT_PARAMS, workers=workers, seed=seed)
     ft.build_vocab(corpus_iterable=sentences)
-    ft.train(corpus_iterable=sentences, total_examples=len(sentences), epochs=FASTTEXT_PARAMS["epochs"])
+    ft.train(
+        corpus_iterable=sentences,
+        total_examples=len(sentences),
+        epochs=FASTTEXT_PARAMS["epochs"],
+        callbacks=[_epoch_progress(FASTTEXT_PARAMS["epochs"])],
+    )
     trained_s = time.perf_counter() - started
 
     anchors = old_words[N_SPECIAL:]

@@ -301,9 +301,11 @@ def default_testset() -> Path:
 
 def evaluate(identifier: LanguageIdentifier, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Accuracy overall, on the main and stress parts, per language and per kind, plus confusions."""
+    from streams.progress import progress
+
     started = time.perf_counter()
     results = []
-    for row in rows:
+    for row in progress(rows, desc="language ID", unit="text"):
         predicted = identifier.identify(row["text"]).lang
         results.append((row, predicted))
     elapsed = time.perf_counter() - started

@@ -277,8 +277,12 @@ def labelled_features(
     items: list[dict[str, Any]], pretrain_path: Path
 ) -> tuple[list[SentenceFeatures], list[bool]]:
     from stages.eval_events import anchor_year
+    from streams.progress import progress
 
-    feats = [featurize(it["text"], anchor_year(str(it.get("id", ""))), pretrain_path) for it in items]
+    feats = [
+        featurize(it["text"], anchor_year(str(it.get("id", ""))), pretrain_path)
+        for it in progress(items, desc="sentence features", unit="sentence")
+    ]
     return feats, [bool(it["gold"]) for it in items]
 
 

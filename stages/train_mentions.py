@@ -198,19 +198,19 @@ def search(tagger: Any, gold: Sequence[GoldRecord], items: Sequence[LabelledArti
            extra: Sequence[LabelledArticle] = ()) -> list[dict[str, Any]]:  # fmt: skip
     """Cross-validated headline figures for every (C, threshold) of the grids."""
     from stages.eval_gold import HEADLINE, score
+    from streams.progress import progress as bar
 
     rows = []
-    for c in grid_c:
-        for t in grid_t:
-            tp = n_pred = n_gold = 0
-            for seed in seeds:
-                rep = score(cross_validated_events(tagger, items, seed=seed, c=c, threshold=t, extra=extra),
-                            list(gold)).report
-                tp, n_pred, n_gold = tp + rep[HEADLINE]["tp"], n_pred + rep[HEADLINE]["pred"], n_gold + rep[HEADLINE]["gold"]
-            p = tp / n_pred if n_pred else 0.0
-            r = tp / n_gold if n_gold else 0.0
-            rows.append({"c": c, "threshold": t, "precision": round(p, 3), "recall": round(r, 3),
-                         "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0})  # fmt: skip
+    for c, t in bar([(c, t) for c in grid_c for t in grid_t], desc="cross-validating", unit="setting"):
+        tp = n_pred = n_gold = 0
+        for seed in seeds:
+            rep = score(cross_validated_events(tagger, items, seed=seed, c=c, threshold=t, extra=extra),
+                        list(gold)).report
+            tp, n_pred, n_gold = tp + rep[HEADLINE]["tp"], n_pred + rep[HEADLINE]["pred"], n_gold + rep[HEADLINE]["gold"]
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        rows.append({"c": c, "threshold": t, "precision": round(p, 3), "recall": round(r, 3),
+                     "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0})  # fmt: skip
     return rows
 
 

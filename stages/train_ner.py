@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 SAVE_NAME = "ar_anercorp_trained_nertagger.pt"
+_STEP_RE = re.compile(r": step (\d+)/\d+, loss")
 
 
 def _shared_dir() -> Path:
@@ -81,10 +83,23 @@ def train(
     )
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     log_file = log_path or out_dir / "train.log"
-    with log_file.open("w", encoding="utf-8") as log:
+    from streams.progress import progress
+
+    with (
+        log_file.open("w", encoding="utf-8") as log,
+        progress(total=max_steps, desc="training steps", unit="step") as bar,
+    ):
         log.write(" ".join(cmd) + "\n")
         log.flush()
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)
+        # Stanza logs "…: step 200/9000, loss = …" every 20 steps: the log gets every line, the bar the step.
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            step = _STEP_RE.search(line)
+            if step:
+                bar.update(int(step.group(1)) - bar.n)
+        proc.wait()
     if proc.returncode != 0 or not (out_dir / SAVE_NAME).is_file():
         tail = log_file.read_text(encoding="utf-8")[-2000:]
         raise RuntimeError(f"Stanza training failed (exit {proc.returncode}); log {log_file}:\n{tail}")

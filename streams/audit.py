@@ -25,6 +25,7 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, push_to_gateway
 
 from streams import topics
+from streams.progress import progress
 from streams.settings import Settings
 
 UNDELIVERED_BATCHES = Counter(
@@ -162,7 +163,8 @@ def collect(settings: Settings, idle_s: float = 1.5) -> Accounting:
     accounting = Accounting()
     terminal = {spec.name for spec in topics.TERMINAL_TOPICS}
     names = (topics.RAW.name, *sorted(terminal))
-    for topic, key, value, ts in read_topics(settings, names, idle_s=idle_s):
+    records = read_topics(settings, names, idle_s=idle_s)
+    for topic, key, value, ts in progress(records, desc="audit: records read", unit="record"):
         if topic == topics.RAW.name:
             accounting.add_raw(key, value, ts)
         elif key is not None:

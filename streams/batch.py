@@ -10,6 +10,7 @@ from schemas import DeadLetter, EnrichedArticle, EntityTaggedArticle, Event, Lan
 from stages.clean import clean_article
 from stages.errors import dead_letter
 from stages.ingest import decode_raw_article
+from streams.progress import progress
 from streams.runtime import StageRuntime
 
 
@@ -38,20 +39,31 @@ def linked_articles(
         if tagged.routed_to == "arabic":
             arabic.append(tagged)
     out: list[EntityTaggedArticle] = []
-    for offset in range(0, len(arabic), batch_size):
-        out.extend(runtime.catalogue.link(a) for a in runtime.ner.tag_batch(arabic[offset : offset + batch_size]))
+    with progress(total=len(arabic), desc="NER + linking", unit="article") as bar:
+        for offset in range(0, len(arabic), batch_size):
+            chunk = arabic[offset : offset + batch_size]
+            out.extend(runtime.catalogue.link(a) for a in runtime.ner.tag_batch(chunk))
+            bar.update(len(chunk))
     return out
 
 
-def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_size: int = 16) -> BatchResult:
-    """Run clean → langid → NER (batched) → link → tag → stories over (key, value) pairs."""
+def run_batch(
+    items: Iterable[tuple[str, bytes]],
+    runtime: StageRuntime,
+    batch_size: int = 16,
+    show_progress: bool = True,
+) -> BatchResult:
+    """Run clean → langid → NER (batched) → link → tag → stories over (key, value) pairs.
+
+    Two progress bars on a terminal (``streams.progress``): clean + langid, then NER + tagging (the slow part).
+    """
     from stages.stories import StoryIndex
 
     start = time.perf_counter()
     result = BatchResult()
     settings = runtime.settings
     arabic: list[tuple[str, bytes, LanguageTaggedArticle]] = []
-    for key, value in items:
+    for key, value in progress(items, desc="clean + langid", enabled=show_progress):
         try:
             raw = decode_raw_article(value, key, max_bytes=settings.max_text_bytes)
             clean = clean_article(raw, min_chars=settings.min_text_chars, max_bytes=settings.max_text_bytes)
@@ -65,6 +77,7 @@ def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_s
             result.other.append(tagged)
 
     stories = StoryIndex({})
+    bar = progress(total=len(arabic), desc="NER + tagging", enabled=show_progress)
     for offset in range(0, len(arabic), batch_size):
         chunk = arabic[offset : offset + batch_size]
         entity_articles = runtime.ner.tag_batch([tagged for _, _, tagged in chunk])
@@ -77,5 +90,7 @@ def run_batch(items: Iterable[tuple[str, bytes]], runtime: StageRuntime, batch_s
                 continue
             result.events.extend(events)
             result.enriched.append(EnrichedArticle.for_article(linked, [event.event_id for event in events]))
+        bar.update(len(chunk))
+    bar.close()
     result.seconds = time.perf_counter() - start
     return result

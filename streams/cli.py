@@ -8,11 +8,14 @@ import logging
 import sys
 from pathlib import Path
 
+log = logging.getLogger("streams.cli")
+
 #: Subcommands implemented by a module's ``main(argv)`` (argparse lives there).
 DELEGATED = {
     ("eval", "ner"): "stages.eval_ner",
     ("eval", "events"): "stages.eval_events",
     ("eval", "langid"): "stages.langid",
+    ("eval", "clean"): "stages.eval_clean",
     ("models", "train-ner"): "stages.train_ner",
     ("models", "train-events"): "stages.train_events",
     ("models", "train-mentions"): "stages.train_mentions",
@@ -36,16 +39,25 @@ def _delegate(argv: list[str]) -> int | None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
-    return run_demo(args.paths, Path(args.out), workers=args.workers, timeout_s=args.timeout, keep=args.keep)
+    return run_demo(
+        args.paths,
+        Path(args.out),
+        workers=args.workers,
+        timeout_s=args.timeout,
+        keep=args.keep,
+        show=None if args.table else args.show,
+    )
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Create topics, load every model (fail fast with one clear message), then run the Faust worker."""
     import faust
 
+    from streams.logs import worker_loglevel
     from streams.settings import get_settings
 
     settings = get_settings()
+    loglevel = worker_loglevel(args.verbosity, args.loglevel or settings.log_level)
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     if settings.create_topics:
         from streams.admin import ensure_topics
@@ -62,7 +74,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    worker = faust.Worker(app, loglevel=args.loglevel or settings.log_level.lower())
+    worker = faust.Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()
     return 0
 
@@ -87,23 +99,46 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    """Offline run: progress on the terminal, then a summary; the full table only with --table/--show."""
     from streams.batch import run_batch
     from streams.embedded import write_jsonl
-    from streams.report import events_table
+    from streams.report import events_table_limited, run_summary
     from streams.runtime import StageRuntime
     from streams.settings import get_settings
     from streams.sources import iter_values
 
-    result = run_batch(iter_values(args.paths), StageRuntime(get_settings()))
-    print(events_table(result.events))
+    items = list(iter_values(args.paths))
+    if not items:
+        print(f"no articles found under {' '.join(args.paths)}", file=sys.stderr)
+        return 2
+    log.info("raqib batch: %d articles from %s", len(items), " ".join(args.paths))
+    result = run_batch(items, StageRuntime(get_settings()))
     written = write_jsonl(Path(args.out), result.events)
     print(
-        f"\n{len(result.enriched)} enriched, {len(result.other)} routed aside, {len(result.dead_letters)} "
-        f"dead-lettered; wrote {written} events to {args.out} in {result.seconds:.1f}s"
+        run_summary(
+            articles=len(items),
+            enriched=len(result.enriched),
+            other=result.other,
+            dead=result.dead_letters,
+            events=result.events,
+            seconds=result.seconds,
+        )
     )
-    for dead in result.dead_letters:
-        print(f"  DLQ {dead.key}: {dead.error_class}: {dead.message[:100]}")
+    _print_dead_letters(result.dead_letters)
+    show = None if args.table else args.show
+    if show is None or show > 0:
+        print()
+        print(events_table_limited(result.events, show))
+    print(f"wrote {written:,} events to {args.out}")
     return 0
+
+
+def _print_dead_letters(dead: list, limit: int = 10) -> None:
+    """The first dead letters with their reason (the rest are counted in the summary)."""
+    for record in dead[:limit]:
+        print(f"  DLQ {record.key}: {record.stage} {record.error_class}: {record.message[:100]}")
+    if len(dead) > limit:
+        print(f"  … {len(dead) - limit} more dead letters")
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
@@ -130,9 +165,26 @@ def cmd_models_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_options(parser: argparse.ArgumentParser, default_show: int) -> None:
+    parser.add_argument("--table", action="store_true", help="print every event as a table row")
+    parser.add_argument(
+        "--show",
+        type=int,
+        default=default_show,
+        metavar="N",
+        help=f"print the first N events as a table (default {default_show}; the output file has all)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raqib", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="client-library log lines on the terminal too (-vv: DEBUG); also RAQIB_LOG_LEVEL=LEVEL",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="embedded broker + worker(s): articles in, events table + JSONL out")
@@ -140,7 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="out/events.jsonl")
     demo.add_argument("--workers", type=int, default=1)
     demo.add_argument("--timeout", type=float, default=600.0)
-    demo.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the workers' Faust state in the run folder too (logs always stay)",
+    )
+    _table_options(demo, default_show=25)
     demo.set_defaults(func=cmd_demo)
 
     worker = sub.add_parser("worker", help="run a Faust worker against RAQIB_KAFKA_BOOTSTRAP")
@@ -164,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="offline mode: same stages, no broker")
     batch.add_argument("paths", nargs="+")
     batch.add_argument("--out", default="out/events.jsonl")
+    _table_options(batch, default_show=0)
     batch.set_defaults(func=cmd_batch)
 
     top = sub.add_parser("topics", help="create or list raqib's topics")
@@ -185,25 +243,75 @@ def build_parser() -> argparse.ArgumentParser:
     models_sub.add_parser("train-events", help="train the sentence-level event classifier (see --help)")
     models_sub.add_parser("train-mentions", help="train the mention model on hand-coded event gold (see --help)")
 
-    ev = sub.add_parser("eval", help="quality figures: ner, events, langid (see `raqib eval X --help`)")
-    ev.add_argument("what", choices=["ner", "events", "langid"])
+    ev = sub.add_parser("eval", help="quality figures: ner, events, langid, clean (see `raqib eval X --help`)")
+    ev.add_argument("what", choices=["ner", "events", "langid", "clean"])
     sub.add_parser("bench", help="throughput/latency benchmark (see `raqib bench --help`)")
     sub.add_parser("alerts", help="check alert rules or test them on events (see `raqib alerts --help`)")
     sub.add_parser("audit", help="end-to-end accounting by key; --redrive re-produces missing articles")
     return parser
 
 
+VERBOSE_FLAGS = {"-v": 1, "--verbose": 1, "-vv": 2}
+#: Log files other than ``<command>.log`` under RAQIB_LOG_DIR: the demo's sits beside its broker and workers.
+LOG_FILES = {"demo": "demo/demo.log"}
+
+
+def split_verbosity(argv: list[str]) -> tuple[list[str], int]:
+    """Take ``-v``/``-vv``/``--verbose`` out of ``argv`` wherever they stand (before or after the command)."""
+    rest = [arg for arg in argv if arg not in VERBOSE_FLAGS]
+    return rest, sum(VERBOSE_FLAGS.get(arg, 0) for arg in argv)
+
+
+def command_name(argv: list[str]) -> str:
+    """The log file's name: ``demo``, ``eval-ner``, ``models-train-ner`` … (``raqib`` for ``--help``)."""
+    for prefix in DELEGATED:
+        if tuple(argv[: len(prefix)]) == prefix:
+            return "-".join(prefix)
+    return argv[0] if argv and not argv[0].startswith("-") else "raqib"
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.DEBUG if "-v" in argv or "--verbose" in argv else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    delegated = _delegate(argv)
-    if delegated is not None:
-        return delegated
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from streams.logs import setup_cli_logging
+
+    argv, verbosity = split_verbosity(list(sys.argv[1:] if argv is None else argv))
+    level: str | None = None
+    log_dir: Path | None = Path("var/log")
+    try:
+        from streams.settings import get_settings
+
+        settings = get_settings()
+        level, log_dir = settings.log_level, settings.log_dir
+    except Exception:  # an invalid RAQIB_* value: the command itself reports it
+        pass
+    name = command_name(argv)
+    log_file = log_dir / LOG_FILES.get(name, f"{name}.log") if log_dir else None
+    if name == "worker":  # a service: stdout is its log, Faust sets logging up (streams.logs.worker_loglevel)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        try:
+            log_file = setup_cli_logging(log_file, verbosity=verbosity, level=level)
+        except ValueError as exc:  # RAQIB_LOG_LEVEL=INFOO
+            print(f"raqib: RAQIB_LOG_LEVEL: {exc}", file=sys.stderr)
+            return 2
+    try:
+        delegated = _delegate(argv)
+        if delegated is not None:
+            return delegated
+        args = build_parser().parse_args(argv)
+        args.verbosity = verbosity
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from kafka.errors import KafkaError
+
+        if not isinstance(exc, KafkaError):
+            raise
+        log.debug("Kafka error", exc_info=True)
+        where = f"; details in {log_file}" if log_file else ""
+        print(f"raqib {name}: Kafka error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

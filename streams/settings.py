@@ -114,7 +114,12 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9108, ge=0, description="Prometheus /metrics port (0 = off).")
     metrics_snapshot_interval_s: float = Field(default=30.0, gt=0)
     worker_id: str | None = Field(default=None, description="Defaults to hostname-pid.")
-    log_level: str = "INFO"
+    log_level: str | None = Field(
+        default=None,
+        description="Every logger (client libraries too) at this level on the terminal; unset = raqib's own "
+        "lines only, the rest in the run's log file (see streams/logs.py).",
+    )
+    log_dir: Path = Field(default=Path("var/log"), description="Where each command writes <command>.log.")
 
     @property
     def resolved_ner_model_dir(self) -> Path:

@@ -10,12 +10,16 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas import Event, decode
 from streams import topics
-from streams.report import event_row
+from streams.report import event_row, short
 from streams.settings import Settings
+
+#: Characters of the evidence sentence on an event's line (the full sentence is in the record).
+EVIDENCE_WIDTH = 90
 
 
 def format_record(topic: str, key: bytes | None, value: bytes) -> str:
-    """One message as readable text: events as a one-line summary, other schemas as indented JSON."""
+    """One message as readable text: an event as ONE line (type, actors, place, counts, date, evidence),
+    other schemas as indented JSON."""
     key_text = key.decode("utf-8", "replace") if key else "-"
     spec = topics.BY_NAME.get(topic)
     try:
@@ -23,7 +27,7 @@ def format_record(topic: str, key: bytes | None, value: bytes) -> str:
             row = event_row(decode(Event, value))
             return (
                 f"[{key_text}] {row['type']} | {row['actors']} | {row['place']} | killed {row['killed']} "
-                f"injured {row['injured']} | {row['date']}\n    {row['evidence']}"
+                f"injured {row['injured']} | {row['date']} | {short(row['evidence'], EVIDENCE_WIDTH)}"
             )
         payload = orjson.loads(value)
         return f"[{key_text}]\n{orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()}"

@@ -99,7 +99,7 @@ def test_required_panels_are_there() -> None:
             f"histogram_quantile({q}, sum by (le, stage) (rate(raqib_stage_latency_seconds_bucket" in joined
         )
         assert f"histogram_quantile({q}, sum by (le) (rate(raqib_end_to_end_latency_seconds_bucket" in joined
-    assert "raqib_dlq_messages_total" in by_title["DLQ rate by stage and reason"]
+    assert "raqib_dlq_messages_total" in by_title["DLQ messages by stage and reason"]
     assert "sum by (topic) (raqib_consumer_lag" in by_title["Consumer lag by topic"]
     assert "sum by (event_type)" in by_title["Events by type"]
     assert "sum by (admin1)" in by_title["Events by governorate"]
@@ -188,3 +188,36 @@ def test_template_variable_queries_resolve(prometheus: str) -> None:
         timeout=5,
     ).json()
     assert len(instances["data"]) == 1
+
+
+def test_increases_count_a_labelled_series_first_increment(prometheus: str) -> None:
+    """A labelled counter is born at its first .inc(): increase() misses that step, the panels do not."""
+    import dashboards.generate as generate
+
+    births = substitute(generate.increase_with_births("raqib_dlq_messages_total", "stage, reason", "$__range"))
+    plain = substitute('sum by (stage, reason) (increase(raqib_dlq_messages_total{job=~"$job"}[$__range]))')
+    [current] = prom_query(prometheus, 'sum(raqib_dlq_messages_total{stage="clean", reason="EmptyText"})')["data"][
+        "result"
+    ]
+
+    def value(query: str) -> float:
+        rows = prom_query(prometheus, query)["data"]["result"]
+        return sum(float(r["value"][1]) for r in rows if r["metric"] == {"stage": "clean", "reason": "EmptyText"})
+
+    total = float(current["value"][1])
+    assert value(births) == pytest.approx(total)  # the series was born while this Prometheus ran
+    assert value(plain) < total
+
+
+def test_the_renderer_substitutes_every_panel_query_like_grafana() -> None:
+    """dashboards/render.py (the README picture) sends each panel's PromQL with Grafana's variables filled."""
+    import dashboards.render as render
+
+    for title, expr in exprs(load()):
+        query = render.substitute(expr, "10s", "90s")
+        assert "$" not in query, title
+        assert _METRIC_RE.search(query), title
+    assert render.legend("{{stage}}: {{reason}}", {"stage": "clean", "reason": "empty_text"}) == "clean: empty_text"
+    assert render.legend("{{topic}}[{{partition}}]", {"topic": "raw"}) == "raw[]"
+    assert render.fmt_value(0.0103, "percentunit") == "1.03%"
+    assert render.fmt_value(15.04, "s") == "15.0 s"
