@@ -11,9 +11,9 @@ next to weather/logo lines and is usually later than the other dates; a date ins
 of the story ('body'); a date on its own line near the headline or after a 'Time'/'نشر في' label is the
 publication date.
 
-Hijri dates are converted with the *tabular* (arithmetic, civil-epoch) Islamic calendar. It is exact for
-the tabular calendar and within 1–2 days of Umm al-Qura and of sighting-based calendars, which is as
-good as a page's Hijri date allows without the observation tables.
+Hijri dates are converted with Umm al-Qura, the calendar Saudi and most Gulf sites print, via ``hijridate``
+(exact for 1343–1500 AH: 1 Shawwal 1444 → 2023-04-21, the observed Eid); outside that range with the
+*tabular* (arithmetic, civil-epoch) Islamic calendar, within 1–2 days of it.
 """
 
 from __future__ import annotations
@@ -213,13 +213,24 @@ _HIJRI_EPOCH = date(622, 7, 19)
 
 
 def hijri_to_gregorian(year: int, month: int, day: int) -> date:
-    """Tabular Islamic calendar → Gregorian (30-year cycle, leap years 2,5,7,10,13,16,18,21,24,26,29).
-
-    Month lengths alternate 30/29 days (Dhu al-Hijja has 30 in leap years). The result is within 1–2
-    days of Umm al-Qura, the calendar Saudi and most Gulf sites print.
-    """
+    """Hijri → Gregorian: Umm al-Qura (``hijridate``) for 1343–1500 AH, the tabular calendar otherwise."""
     if not (1 <= month <= 12 and 1 <= day <= 30 and year >= 1):
         raise ValueError(f"invalid Hijri date {year}-{month}-{day}")
+    if 1343 <= year <= 1500:
+        from hijridate import Hijri
+
+        try:
+            return Hijri(year, month, day).to_gregorian()
+        except ValueError as exc:  # day 30 of a 29-day Umm al-Qura month
+            raise ValueError(f"invalid Hijri date {year}-{month}-{day}: {exc}") from exc
+    return tabular_hijri_to_gregorian(year, month, day)
+
+
+def tabular_hijri_to_gregorian(year: int, month: int, day: int) -> date:
+    """Tabular Islamic calendar → Gregorian (30-year cycle, leap years 2,5,7,10,13,16,18,21,24,26,29).
+
+    Month lengths alternate 30/29 days (Dhu al-Hijja has 30 in leap years); within 1–2 days of Umm al-Qura.
+    """
     days_before_month = (59 * (month - 1) + 1) // 2  # ceil(29.5 * (month - 1))
     days = day + days_before_month + (year - 1) * 354 + (3 + 11 * year) // 30
     return _HIJRI_EPOCH + timedelta(days=days - 1)
