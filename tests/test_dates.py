@@ -14,9 +14,9 @@ from stages.dates import (
     choose_publication_date,
     find_date_candidates,
     hijri_to_gregorian,
-    tabular_hijri_to_gregorian,
     month_number,
     parse_date_expression,
+    tabular_hijri_to_gregorian,
 )
 
 
