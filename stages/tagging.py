@@ -715,6 +715,11 @@ class EventTagger:
             toks, 0, len(toks), voc.w("period_words")
         ):
             return "aggregate", "tally"
+        killed = max((c.count.exact or c.count.min or 0 for c in det.casualties if c.kind == "killed"), default=0)
+        if killed >= 100 and _any_stem(toks, 0, len(toks), voc.w("plural_attack_words")):
+            return "aggregate", "toll of many attacks"  # 'مقتل 2927 … جراء الضربات وغارات التحالف'
+        if _any_stem(toks, 0, len(toks), voc.w("routine_words")):
+            return "aggregate", "routine"  # 'يشن الجيش التركي يومياً غارات': a routine, not an incident
         if pub is not None and m.date_basis == "text" and (pub - _period_end(m.event_date, m.time_precision)).days > BACKGROUND_DAYS:
             return "background", f"dated {m.event_date.isoformat()}"
         years = [int(y) for y in _YEAR_RE.findall(clause)]
