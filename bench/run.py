@@ -327,6 +327,8 @@ class Pipeline:
             kafka_bootstrap=self.broker.bootstrap,
             producer_idempotence=False,
             topic_partitions=int(env["RAQIB_TOPIC_PARTITIONS"]),
+            topic_replication=1,
+            topic_min_insync_replicas=1,
         )
         ensure_topics(self.settings)
         self.procs = [
