@@ -120,7 +120,6 @@ def install_commit_guard() -> None:
 settings = get_settings()
 app = create_app(settings)
 set_fetch_max_wait(settings.consumer_fetch_max_wait_ms)
-install_commit_guard()
 
 
 def _topic(spec: specs.TopicSpec) -> faust.TopicT:
@@ -142,4 +141,5 @@ metrics_topic = _topic(specs.METRICS)
 dlq_topic = _topic(specs.DLQ)
 story_state_topic = _topic(specs.STORY_STATE)
 
+install_commit_guard()
 import agents  # noqa: E402,F401  (registers the agents on `app`)

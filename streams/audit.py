@@ -66,22 +66,33 @@ def key_hash(key: str) -> bytes:
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def terminal_candidates(key: str | None, value: bytes | None, max_key_bytes: int = 256) -> set[str]:
-    """Keys under which a raw record can end on a terminal topic: its message key, its JSON id, its content
-    key — each cut the way the pipeline cuts ids (``stages.ingest.cap_key``)."""
+def terminal_candidates(key: str | bytes | None, value: bytes | None, max_key_bytes: int = 256) -> set[str]:
+    """Keys under which a raw record can end on a terminal topic: its message key (or, when the key is not
+    UTF-8, the content hash the DLQ uses), its JSON id, its content key — each cut the way the pipeline
+    cuts ids (``stages.ingest.cap_key``)."""
     from stages.ingest import cap_key, content_key
     from streams.sources import key_for_value
 
     value = value or b""
-    found: set[str] = {cap_key(key, max_key_bytes)} if key else set()
+    found: set[str] = set()
+    if isinstance(key, bytes) and key:
+        try:
+            key = key.decode("utf-8")
+        except UnicodeDecodeError:
+            found.add(content_key(key))  # agents.base.message_key: an undecodable key is hashed
+            key = None
+    if key:
+        found.add(cap_key(key, max_key_bytes))
     try:
         payload = orjson.loads(value)
     except orjson.JSONDecodeError:
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("id"), str | int) and payload.get("id") != "":
         found.add(cap_key(str(payload["id"]), max_key_bytes))
-    if not found:
-        found.add(cap_key(key_for_value(value), max_key_bytes) if value else content_key(value))
+    if not found:  # no key, no id: the article's content id if it is processed, the value's hash if not
+        found.add(content_key(value))
+        if value:
+            found.add(cap_key(key_for_value(value), max_key_bytes))
     return found
 
 
@@ -113,7 +124,7 @@ class Accounting:
 
     def add_raw(
         self,
-        key: str | None,
+        key: str | bytes | None,
         value: bytes | None,
         timestamp_s: float,
         partition: int = 0,
@@ -121,6 +132,8 @@ class Accounting:
         headers: Sequence[tuple[str, bytes]] = (),
     ) -> None:
         candidates = terminal_candidates(key, value, self.max_key_bytes)
+        if isinstance(key, bytes):
+            key = key.decode("utf-8", "replace") if key else None
         main = key if key else min(candidates)
         digest = key_hash(main)
         redrive = any(name == REDRIVE_HEADER for name, _ in headers or ())
@@ -357,7 +370,7 @@ def collect(settings: Settings, timeout_s: float = 600.0) -> Accounting:
         key = record.key.decode("utf-8", "replace") if record.key else None
         ts = record.timestamp / 1000.0
         if record.topic == topics.RAW.name:
-            accounting.add_raw(key, record.value, ts, record.partition, record.offset, record.headers)
+            accounting.add_raw(record.key, record.value, ts, record.partition, record.offset, record.headers)
         elif record.topic == topics.EVENT_CANDIDATES.name:
             accounting.add_candidate(record.value, ts)
         elif record.topic == topics.EVENTS.name:
