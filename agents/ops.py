@@ -100,7 +100,7 @@ async def install_task_dump() -> None:
         out = io.StringIO()
         for task in asyncio.all_tasks():
             out.write(f"--- {task.get_name()} {task.get_coro()!r}\n")
-            task.print_stack(limit=12, file=out)
+            task.print_stack(limit=40, file=out)
         log.warning("asyncio task dump:\n%s", out.getvalue())
 
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR2, dump)

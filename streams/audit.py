@@ -67,32 +67,31 @@ def key_hash(key: str) -> bytes:
 
 
 def terminal_candidates(key: str | bytes | None, value: bytes | None, max_key_bytes: int = 256) -> set[str]:
-    """Keys under which a raw record can end on a terminal topic: its message key (or, when the key is not
-    UTF-8, the content hash the DLQ uses), its JSON id, its content key — each cut the way the pipeline
-    cuts ids (``stages.ingest.cap_key``)."""
+    """Keys under which a raw record can end on a terminal topic, each cut the way the pipeline cuts ids
+    (``stages.ingest.cap_key``): its message key; without a usable (UTF-8) key, the hash a dead letter is
+    keyed by (``agents.base.message_key``); its JSON id; with neither key nor id, its content id."""
     from stages.ingest import cap_key, content_key
     from streams.sources import key_for_value
 
     value = value or b""
-    found: set[str] = set()
-    if isinstance(key, bytes) and key:
+    if isinstance(key, bytes):
+        raw_key = key
         try:
-            key = key.decode("utf-8")
+            key = key.decode("utf-8") if key else None
         except UnicodeDecodeError:
-            found.add(content_key(key))  # agents.base.message_key: an undecodable key is hashed
             key = None
-    if key:
-        found.add(cap_key(key, max_key_bytes))
+    else:
+        raw_key = key.encode("utf-8", "surrogatepass") if key else b""
+    found: set[str] = {cap_key(key, max_key_bytes)} if key else {content_key(raw_key or value)}
     try:
         payload = orjson.loads(value)
     except orjson.JSONDecodeError:
         payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("id"), str | int) and payload.get("id") != "":
+    has_id = isinstance(payload, dict) and isinstance(payload.get("id"), str | int) and payload.get("id") != ""
+    if has_id:
         found.add(cap_key(str(payload["id"]), max_key_bytes))
-    if not found:  # no key, no id: the article's content id if it is processed, the value's hash if not
-        found.add(content_key(value))
-        if value:
-            found.add(cap_key(key_for_value(value), max_key_bytes))
+    elif not key and value:
+        found.add(cap_key(key_for_value(value), max_key_bytes))
     return found
 
 
