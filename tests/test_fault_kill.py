@@ -61,12 +61,12 @@ def wait_terminal(
     consumer.seek_to_beginning(*parts)
     deadline = time.monotonic() + timeout_s
     try:
-        while time.monotonic() < deadline and not expected <= set(accounting.terminal):
+        while time.monotonic() < deadline and not expected <= accounting.deduplicated():
             for tp, records in consumer.poll(timeout_ms=300, max_records=5000).items():
                 for record in records:
                     accounting.add_terminal(record.key.decode(), record.value, tp.topic)
             if on_progress:
-                on_progress(len(expected & set(accounting.terminal)))
+                on_progress(len(expected & accounting.deduplicated()))
     finally:
         consumer.close()
     return accounting
