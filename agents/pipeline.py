@@ -29,6 +29,7 @@ from agents.base import (
     ner_groups,
     output,
     process_batches,
+    size_groups,
     supervised,
 )
 from agents.state import StoryStateStore
@@ -65,6 +66,9 @@ from streams.runtime import StageRuntime
 runtime = StageRuntime(settings)
 LIGHT_BATCH = 32
 LIGHT_WAIT_S = 0.05
+#: Light stages run a taken batch in parts of at most this much input, smallest first (agents.base.size_groups).
+LIGHT_PART_BYTES = 128 * 1024
+light_parts = partial(size_groups, max_bytes=LIGHT_PART_BYTES)
 base.configure(
     Delivery(
         dlq_topic=dlq_topic,
@@ -113,7 +117,9 @@ def clean_batch(events: Sequence[EventT]) -> list[Output]:
 
 @app.agent(raw_topic)
 async def clean_agent(stream: StreamT) -> None:
-    await process_batches(stream, "clean", _clean_pool, clean_batch, LIGHT_BATCH, LIGHT_WAIT_S)
+    await process_batches(
+        stream, "clean", _clean_pool, clean_batch, LIGHT_BATCH, LIGHT_WAIT_S, split=light_parts
+    )
 
 
 # --- language ID ------------------------------------------------------------------------------------
@@ -138,7 +144,9 @@ def langid_batch(events: Sequence[EventT]) -> list[Output]:
 
 @app.agent(clean_topic)
 async def langid_agent(stream: StreamT) -> None:
-    await process_batches(stream, "langid", _langid_pool, langid_batch, LIGHT_BATCH, LIGHT_WAIT_S)
+    await process_batches(
+        stream, "langid", _langid_pool, langid_batch, LIGHT_BATCH, LIGHT_WAIT_S, split=light_parts
+    )
 
 
 # --- NER + linking (batched Stanza) -----------------------------------------------------------------
@@ -233,7 +241,9 @@ def tag_batch(events: Sequence[EventT]) -> list[Output]:
 
 @app.agent(entities_topic)
 async def tag_agent(stream: StreamT) -> None:
-    await process_batches(stream, "tag", _tag_pool, tag_batch, LIGHT_BATCH, LIGHT_WAIT_S)
+    await process_batches(
+        stream, "tag", _tag_pool, tag_batch, LIGHT_BATCH, LIGHT_WAIT_S, split=light_parts
+    )
 
 
 # --- stories + alerts (stateful: durable cell state, see agents.state) ------------------------------

@@ -503,12 +503,12 @@ def many_short_paragraphs(count: int = 8_000, seed: int = 606) -> str:
     return "\n".join(" ".join(rnd.choice(words) for _ in range(rnd.randint(8, 10))) + "." for _ in range(count))
 
 
-def big_pages(article_text: str, target_bytes: int = 990_000) -> list[tuple[str, str]]:
+def big_pages(article_text: str, target_bytes: int = 950_000) -> list[tuple[str, str]]:
     """Three kinds of ~1 MB page (under the 1 MB input cap): (kind, text).
 
     - boilerplate: a real article inside ~8,000 menu/link lines (cleaned, then on through NER);
     - dense: distinct short paragraphs past the paragraph cap (too_complex before cleaning);
-    - long: ~3,000 long paragraphs that clean to an output over the message limit (output_too_large).
+    - long: ~1,500 distinct long paragraphs kept whole: an output over the message limit (output_too_large).
     """
     menu = "الرئيسية | أخبار | سياسة | اقتصاد | رياضة | ثقافة | منوعات | اتصل بنا | www.example-news.com/section"
     lines, size = [], 0
@@ -518,9 +518,15 @@ def big_pages(article_text: str, target_bytes: int = 990_000) -> list[tuple[str,
     half = len(lines) // 2
     boilerplate = "\n".join([*lines[:half], article_text, *lines[half:]])
     dense = many_short_paragraphs(12_000)
-    dense = dense.encode()[:target_bytes].decode("utf-8", "ignore")
-    paragraph = " ".join(article_text.split()[:55])
-    long_text = "\n".join(f"{paragraph} ({i})." for i in range(target_bytes // (len(paragraph.encode()) + 8)))
+    dense = dense.encode()[: target_bytes - 20_000].decode("utf-8", "ignore")  # JSON escapes its newlines
+    words = article_text.split()
+    rnd = __import__("random").Random(7)
+    long_lines, size = [], 0
+    while size < target_bytes - 1000:  # distinct long paragraphs: kept whole, an output over the limit
+        line = " ".join(rnd.choice(words) for _ in range(60)) + "."
+        long_lines.append(line)
+        size += len(line.encode()) + 1
+    long_text = "\n".join(long_lines)
     return [("boilerplate", boilerplate), ("dense", dense), ("long", long_text)]
 
 
