@@ -112,7 +112,7 @@ def test_real_prometheus_loads_and_evaluates_the_rules(prometheus: str) -> None:
 
     rules = wait_for(evaluated, timeout_s=15)
     assert rules, "rules not evaluated"
-    assert len(rules) == 11
+    assert len(rules) == 13
     assert {r["health"] for r in rules} == {"ok"}, [(r["name"], r.get("lastError")) for r in rules]
     # With one healthy worker scraped, none of the availability alerts fires.
     alerts = httpx.get(f"{prometheus}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
