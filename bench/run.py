@@ -337,6 +337,8 @@ class Pipeline:
             kafka_bootstrap=self.broker.bootstrap,
             producer_idempotence=False,
             topic_partitions=int(env["RAQIB_TOPIC_PARTITIONS"]),
+            topic_replication=1,
+            topic_min_insync_replicas=1,
         )
         ensure_topics(self.settings)
         self.procs = [
@@ -494,6 +496,181 @@ def run_pipeline(
         return result
 
 
+# --- big pages: bounded cost per article ------------------------------------------------------------
+
+
+def many_short_paragraphs(count: int = 8_000, seed: int = 606) -> str:
+    """The page that made near-duplicate detection quadratic: thousands of short, distinct paragraphs."""
+    import random
+
+    words = " ".join(
+        (
+            "قتل أصيب مدنيين قصف مدفعي بلدة ريف إدلب حلب درعا حمص دمشق غارات الطيران الحربي قوات النظام",
+            "المعارضة فصائل مصادر محلية ناشطين المرصد السوري الدفاع المدني عبوة ناسفة انفجار سيارة مفخخة",
+        )
+    ).split()
+    rnd = random.Random(seed)
+    return "\n".join(" ".join(rnd.choice(words) for _ in range(rnd.randint(8, 10))) + "." for _ in range(count))
+
+
+def big_pages(article_text: str, target_bytes: int = 950_000) -> list[tuple[str, str]]:
+    """Three kinds of ~1 MB page (under the 1 MB input cap): (kind, text).
+
+    - boilerplate: a real article inside ~8,000 menu/link lines (cleaned, then on through NER);
+    - dense: distinct short paragraphs past the paragraph cap (too_complex before cleaning);
+    - long: ~1,500 distinct long paragraphs kept whole: an output over the message limit (output_too_large).
+    """
+    menu = "الرئيسية | أخبار | سياسة | اقتصاد | رياضة | ثقافة | منوعات | اتصل بنا | www.example-news.com/section"
+    lines, size = [], 0
+    while size < target_bytes - len(article_text.encode()) - 200:
+        lines.append(menu)
+        size += len(menu.encode()) + 1
+    half = len(lines) // 2
+    boilerplate = "\n".join([*lines[:half], article_text, *lines[half:]])
+    dense = many_short_paragraphs(12_000)
+    dense = dense.encode()[: target_bytes - 20_000].decode("utf-8", "ignore")  # JSON escapes its newlines
+    words = article_text.split()
+    rnd = __import__("random").Random(7)
+    long_lines, size = [], 0
+    while size < target_bytes - 1000:  # distinct long paragraphs: kept whole, an output over the limit
+        line = " ".join(rnd.choice(words) for _ in range(60)) + "."
+        long_lines.append(line)
+        size += len(line.encode()) + 1
+    long_text = "\n".join(long_lines)
+    return [("boilerplate", boilerplate), ("dense", dense), ("long", long_text)]
+
+
+def time_clean_page(paragraphs: int = 8_000) -> dict[str, Any]:
+    """Clean the many-short-paragraph page in this process (the issue's ≤ 2 s target)."""
+    from stages.clean import clean_article
+    from stages.errors import StageError
+    from stages.ingest import decode_raw_article
+
+    text = many_short_paragraphs(paragraphs)
+    raw = decode_raw_article(orjson.dumps({"id": "page", "text": text}))
+    start = time.perf_counter()
+    try:
+        clean_article(raw, max_segments=10**9)  # the full cleaning work, whatever the segment cap says
+        outcome = "cleaned"
+    except StageError as exc:
+        outcome = exc.reason
+    return {
+        "paragraphs": paragraphs,
+        "bytes": len(text.encode()),
+        "clean_s": round(time.perf_counter() - start, 3),
+        "outcome": outcome,
+    }
+
+
+def run_big_pages(
+    workers: int,
+    items: list[tuple[str, bytes]],
+    rate: float,
+    page_every_s: float,
+    timeout_s: float,
+    log: Any,
+) -> dict[str, Any]:
+    """p99 latency of normal articles at ``rate``/s, without and then with a ~1 MB page every ``page_every_s``."""
+    import threading
+
+    with (
+        tempfile.TemporaryDirectory(prefix="raqib-bench-big-") as tmp,
+        Pipeline(workers, {}, Path(tmp)) as pipe,
+    ):
+        watcher = Watcher(pipe.broker.bootstrap)
+        log(f"  {workers} worker(s) warm after {pipe.warm_up(items[:8], watcher):.1f}s")
+        article_text = orjson.loads(items[0][1])["text"]
+        pages = big_pages(article_text)
+        result: dict[str, Any] = {"rate_articles_per_s": rate, "page_every_s": page_every_s}
+        for phase in ("baseline", "with_big_pages"):
+            batch = relabel(items, f"{phase}-")
+            stop = threading.Event()
+            page_keys: dict[str, str] = {}
+
+            def pages_loop(
+                prefix: str = phase, stop: threading.Event = stop, page_keys: dict[str, str] = page_keys
+            ) -> None:
+                from streams.embedded import make_producer
+
+                producer = make_producer(pipe.settings)
+                n = 0
+                try:
+                    while not stop.wait(page_every_s):
+                        kind, text = pages[n % len(pages)]
+                        key = f"{prefix}-page-{kind}-{n}"
+                        page_keys[key] = kind
+                        producer.send(
+                            "raqib.articles.raw.v1", key=key.encode(), value=orjson.dumps({"id": key, "text": text})
+                        ).get(timeout=60)
+                        n += 1
+                finally:
+                    producer.close()
+
+            thread = threading.Thread(target=pages_loop, daemon=True) if phase == "with_big_pages" else None
+            if thread:
+                thread.start()
+            sent = send(pipe.settings, batch, rate=rate)
+            stop.set()
+            if thread:
+                thread.join(timeout=120)
+            keys = set(sent) | set(page_keys)
+            if not watcher.wait(keys, timeout_s=timeout_s, alive=pipe.alive):
+                missing = keys - watcher.seen.terminal_ts.keys()
+                raise RuntimeError(f"{phase}: {len(missing)} not terminal, e.g. {sorted(missing)[:5]}")
+            lat = latencies(watcher, sent)["to_terminal"]
+            outcome = {
+                key: ("dlq" if watcher.seen.terminal_topic[key].endswith("dlq.v1") else "enriched")
+                for key in page_keys
+            }
+            result[phase] = {
+                "articles": len(batch),
+                "latency_s": lat,
+                "big_pages": len(page_keys),
+                "big_page_outcomes": {
+                    kind: sorted({outcome[k] for k, v in page_keys.items() if v == kind}) for kind, _ in pages
+                }
+                if page_keys
+                else {},
+            }
+            log(f"  {phase}: p50/p99 {lat['p50']} / {lat['p99']} s over {len(batch)} articles, {len(page_keys)} pages")
+        watcher.close()
+        result["rss_after"] = {p.name: rss_mb(p.proc.pid) for p in pipe.procs}
+        return result
+
+
+def big_pages_main(args: argparse.Namespace, log: Any) -> int:
+    settings = Settings()
+    load = os.getloadavg()
+    page = time_clean_page()
+    log(f"clean of the {page['paragraphs']}-paragraph page: {page['clean_s']} s ({page['outcome']})")
+    items = news_items(settings)[: args.latency_articles or 150]
+    cores = os.cpu_count() or 1
+    workers = args.workers or max(1, min(cores, 4))
+    run = run_big_pages(workers, items, args.rate, args.page_every, args.timeout, log)
+    result = {
+        "mode": "big-pages",
+        "cores": cores,
+        "workers": workers,
+        "load_average_at_start": round(load[0], 2),
+        "clean_8000_paragraphs": page,
+        **run,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+    }
+    base, big = run["baseline"]["latency_s"], run["with_big_pages"]["latency_s"]
+    line = (
+        f"big pages: 8,000-paragraph page cleans in {page['clean_s']} s; normal articles p99 {base['p99']} s "
+        f"→ {big['p99']} s with a ~1 MB page every {args.page_every} s ({run['with_big_pages']['big_pages']} pages, "
+        f"{args.rate}/s normal, {workers} workers, load {load[0]:.2f})"
+    )
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() if args.json else line)
+    return 0
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -571,6 +748,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--set", action="append", default=[], metavar="RAQIB_X=V", help="worker setting override"
     )
+    parser.add_argument(
+        "--big-pages",
+        action="store_true",
+        help="bounded cost per article: clean time of the 8,000-paragraph page, and p99 of normal articles "
+        "while ~1 MB pages arrive (writes bench/results/big_pages.json)",
+    )
+    parser.add_argument("--rate", type=float, default=4.0, help="--big-pages: normal articles per second")
+    parser.add_argument("--page-every", type=float, default=3.0, help="--big-pages: seconds between 1 MB pages")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the JSON ('' = nowhere)")
     parser.add_argument("--json", action="store_true", help="print only the JSON")
@@ -585,6 +770,10 @@ def main(argv: list[str] | None = None) -> int:
         if not quiet:
             print(message, file=sys.stderr, flush=True)
 
+    if args.big_pages:
+        if args.out == str(DEFAULT_OUT):
+            args.out = str(DEFAULT_OUT.with_name("big_pages.json"))
+        return big_pages_main(args, log)
     overrides = parse_overrides(args.set)
     for name, value in overrides.items():
         if name != "RAQIB_TORCH_THREADS":  # the ceiling uses the same model and batch size as the workers

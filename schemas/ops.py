@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base import Message, utc_now
 from schemas.events import Event
@@ -22,7 +22,10 @@ class Alert(Message):
     SCHEMA_VERSION: ClassVar[int] = 2
     schema_version: int = Field(default=2, description="Version of this message's schema.")
 
-    alert_id: str = Field(description="Deterministic: rule id + story id, so one story alerts once per rule.")
+    alert_id: str = Field(
+        description="Deterministic, from the event alone: rule id + story cell + incident day, so a replay, "
+        "a restart or another worker gives the same id (stages.alerts.alert_id)."
+    )
     rule_id: str = Field(description="Id of the alert rule that matched.")
     rule_name: str = Field(description="Human-readable rule name.")
     severity: Severity = Field(description="Rule severity: info, warning or critical.")
@@ -53,6 +56,18 @@ class DeadLetter(Message):
     partition: int | None = Field(default=None, description="Partition of the failed message.")
     offset: int | None = Field(default=None, description="Offset of the failed message.")
     failed_at: datetime = Field(default_factory=utc_now, description="When the stage gave up on it.")
+    reason: str = Field(
+        default="internal_error",
+        description="Machine-readable reason (empty_text, too_complex, output_too_large, internal_error, …): "
+        "what `raqib audit --redrive-dlq REASON` selects on.",
+    )
+    key_sha1: str | None = Field(
+        default=None, description="SHA-1 of the full key, when 'key' had to be cut (stages.ingest.cap_key)."
+    )
+    output_topic: str | None = Field(
+        default=None,
+        description="For output_too_large / output_rejected: the topic the undeliverable output was for.",
+    )
 
 
 class MetricsSnapshot(Message):
@@ -73,3 +88,37 @@ class MetricsSnapshot(Message):
     consumer_lag: dict[str, float] = Field(
         default_factory=dict, description="'topic[partition]' → lag in messages."
     )
+
+
+class StoryRecord(BaseModel):
+    """One open story of a cell: what the next report of the incident is compared with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    story_id: str = Field(description="Deterministic: cell + the story's first event id.")
+    event_type: str = Field(description="ACLED type of the story's first event.")
+    first_date: date = Field(description="Earliest event date in the story.")
+    last_date: date = Field(description="Latest event date in the story.")
+    actors: dict[str, list[str]] = Field(
+        default_factory=dict, description="'actor1'/'actor2' → actor ids seen on that side."
+    )
+    deaths: int | None = Field(default=None, description="Highest fatality figure reported so far.")
+    event_ids: list[str] = Field(
+        default_factory=list, description="Latest event ids of the story (a replay is recognised by them)."
+    )
+
+
+class StoryCellState(Message):
+    """Story and alert-suppression state of one story cell, on ``raqib.state.stories.v1`` (key: the cell).
+
+    Written by the story agent after the cell's events and alerts were acknowledged, to the same partition
+    number as the cell's candidates, so the worker that is assigned the candidates partition reads it back.
+    """
+
+    cell: str = Field(description="Story cell: event family + place (stages.stories.story_cell).")
+    stories: list[StoryRecord] = Field(default_factory=list, description="Open stories, oldest first.")
+    alerted: dict[str, float] = Field(
+        default_factory=dict,
+        description="Suppression: alert key (alert id, or rule + story) → Unix time it last alerted.",
+    )
+    updated_at: datetime = Field(default_factory=utc_now, description="When this state was written.")

@@ -4,10 +4,16 @@ Rules live in a YAML file (built-in defaults: ``stages/data/alert_rules.yaml``) 
 pydantic. Validation errors name the file LINE of the offending rule and field, because the
 people who edit this file are analysts on call, not the developers who wrote the schema.
 
-``AlertRules.evaluate`` is pure apart from the ``state`` mapping it is handed (a Faust Table in
-the worker, a dict in tests and ``raqib batch``): it remembers when each (rule, story) pair last
-alerted so that the stream of updates one story produces (new casualty figures, other outlets)
-alerts once per suppression window instead of paging someone for every article.
+``AlertRules.evaluate`` is pure apart from the ``state`` mapping it is handed (in the worker, the
+cell's entry of the durable story state, written to ``raqib.state.stories.v1`` only after the alert
+itself was delivered; a dict in tests and ``raqib batch``): it remembers when each alert last fired,
+so that the stream of updates one incident produces (new casualty figures, other outlets) alerts
+once per suppression window instead of paging someone for every article.
+
+Identity comes from the event, not from process memory: ``alert_id`` is the rule + the story cell
+(event family + place) + the incident day, so a replay, a restarted worker or the next owner of the
+partition raises the same id, and a consumer can remove a repeat by key. Suppression holds per alert
+id *and* per (rule, story): a story that runs into the next day does not page again.
 """
 
 from __future__ import annotations
@@ -263,8 +269,15 @@ class _DuplicateRuleId(ValueError):
 
 
 def suppression_key(rule_id: str, story_id: str) -> str:
-    """Key of the state mapping: one entry per (rule, story)."""
-    return f"{rule_id}|{story_id}"
+    """Suppression entry of a (rule, story) pair: one story alerts once per window, whatever its days."""
+    return f"story|{rule_id}|{story_id}"
+
+
+def alert_id(rule_id: str, event: Event) -> str:
+    """Deterministic alert id from the event alone: rule + story cell + incident day."""
+    from stages.stories import story_cell
+
+    return stable_id("al", rule_id, story_cell(event), event.event_date.isoformat())
 
 
 def _place_phrase(event: Event) -> str | None:
@@ -386,15 +399,16 @@ class AlertRules:
         alerts: list[Alert] = []
         created = datetime.fromtimestamp(now, UTC)
         for rule in self.match(event):
-            key = suppression_key(rule.id, event.story_id)
-            last = state.get(key)
+            identity = alert_id(rule.id, event)
+            keys = (identity, suppression_key(rule.id, event.story_id))
             window = rule.suppress_s
-            if last is not None and window > 0 and now - float(last) < window:
+            if window > 0 and any(key in state and now - float(state[key]) < window for key in keys):
                 continue
-            state[key] = now
+            for key in keys:
+                state[key] = now
             alerts.append(
                 Alert(
-                    alert_id=stable_id("al", rule.id, event.story_id),
+                    alert_id=identity,
                     rule_id=rule.id,
                     rule_name=rule.name,
                     severity=rule.severity,

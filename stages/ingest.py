@@ -19,8 +19,26 @@ def content_key(value: bytes) -> str:
     return "sha1-" + hashlib.sha1(value).hexdigest()[:16]
 
 
+#: Default cap on article ids and message keys, in UTF-8 bytes (RAQIB_MAX_KEY_BYTES).
+MAX_KEY_BYTES = 256
+
+
+def cap_key(key: str, max_bytes: int = MAX_KEY_BYTES) -> str:
+    """``key`` if it fits ``max_bytes`` of UTF-8, else a prefix of it + '~' + a hash of the whole.
+
+    Deterministic (the audit derives the same form from the raw record), distinct for distinct long keys,
+    and short: a 600 KB id would otherwise be repeated in every record of every hop and on the DLQ.
+    """
+    raw = key.encode("utf-8", "surrogatepass")
+    if len(raw) <= max_bytes:
+        return key
+    digest = "~sha1-" + hashlib.sha1(raw).hexdigest()[:20]
+    prefix = raw[: max(0, max_bytes - len(digest))].decode("utf-8", "ignore")
+    return prefix + digest
+
+
 def decode_raw_article(
-    value: bytes | None, key: str | None = None, *, max_bytes: int = 1_000_000
+    value: bytes | None, key: str | None = None, *, max_bytes: int = 1_000_000, max_key_bytes: int = MAX_KEY_BYTES
 ) -> RawArticle:
     """Parse one raw message value.
 
@@ -29,8 +47,10 @@ def decode_raw_article(
     (so producer keys and output keys agree); without either, a content hash is used. Rejects, with a reason: empty, over ``max_bytes``, invalid
     UTF-8, invalid JSON, JSON that is not an object, wrong field types, missing or empty text.
     """
+    if key is not None:
+        key = cap_key(key, max_key_bytes)
     if value is None or len(value) == 0:
-        raise EmptyText("empty message value")
+        raise EmptyText("empty message value (a tombstone or an empty record)")
     if len(value) > max_bytes:
         raise TextTooLarge(f"value is {len(value)} bytes, over the {max_bytes}-byte cap")
     try:
@@ -41,13 +61,13 @@ def decode_raw_article(
         ) from exc
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
-        return _from_json(stripped, key)
+        return _from_json(stripped, key, max_key_bytes)
     if not stripped.strip():
         raise EmptyText("value is only whitespace")
     return RawArticle(id=key or None, text=text)
 
 
-def _from_json(text: str, key: str | None) -> RawArticle:
+def _from_json(text: str, key: str | None, max_key_bytes: int = MAX_KEY_BYTES) -> RawArticle:
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -67,7 +87,7 @@ def _from_json(text: str, key: str | None) -> RawArticle:
         if name in fields and not isinstance(fields[name], str | int):
             raise InvalidInput(f"field {name!r} must be a string", reason="wrong_type")
     if "id" in fields:
-        fields["id"] = str(fields["id"])
+        fields["id"] = cap_key(str(fields["id"]), max_key_bytes)
     elif key:
         fields["id"] = key
     try:

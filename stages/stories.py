@@ -1,15 +1,17 @@
 """Story clustering: the same incident reported by several articles/outlets gets one ``story_id``.
 
-Design choice — re-key by *cell*, keep state in a table:
+Design choice — re-key by *cell*, keep the state per cell:
 
 - ``story_cell(event)`` is a coarse key (event-type family + place: admin2/place id, else admin1, else
   'unknown'). The agent re-partitions events by this key, so every candidate for one story meets in one
-  partition and one worker. A Faust Table (changelog-backed, any ``MutableMapping[str, dict]``) holds the
-  open stories of each cell, so a restart or rebalance keeps the story memory, and a replay of the same
-  events gives the same ids (ids are derived from the first event of a story, never from a counter).
+  partition and one worker. ``StoryIndex`` works on any ``MutableMapping[str, dict]`` of cell → open
+  stories; in the worker that mapping is loaded from, and written back to, the compacted state topic
+  ``raqib.state.stories.v1`` (``agents.state``), so a restart or rebalance keeps the story memory, and a
+  replay of the same events gives the same ids (ids are derived from the first event of a story,
+  never from a counter).
 - The alternative, a pure function over a time window of recent events, would need the whole window in
-  memory on every worker, or a windowed table keyed the same way anyway; and it could not say 'new' vs
-  'update' consistently across restarts. The cell table is that window, pruned by age.
+  memory on every worker, or a state keyed the same way anyway; and it could not say 'new' vs
+  'update' consistently across restarts. The cell state is that window, pruned by age.
 
 Within a cell, an event joins a story when its date is within ``window_days`` of the story's dates, its
 actor ids do not contradict the story's (a different known actor on the same side), and its fatality
@@ -26,6 +28,7 @@ from typing import Any
 
 from schemas.base import stable_id
 from schemas.events import Event
+from schemas.ops import StoryCellState, StoryRecord
 
 _FAMILY = {
     "Battles": "violence",
@@ -170,3 +173,18 @@ class StoryIndex:
         ]
         kept.sort(key=lambda s: s["last_date"])
         return kept[-self.max_stories_per_cell :]
+
+
+def cell_record(cell: str, entry: dict[str, Any]) -> StoryCellState:
+    """The state-topic record of one cell's entry (stories + alert suppression)."""
+    return StoryCellState(
+        cell=cell,
+        stories=[StoryRecord.model_validate(story) for story in entry.get("stories", [])],
+        alerted=dict(entry.get("alerted", {})),
+    )
+
+
+def cell_entry(record: StoryCellState) -> dict[str, Any]:
+    """The ``StoryIndex`` entry (plain JSON types) of a state-topic record."""
+    dumped = record.model_dump(mode="json")
+    return {"stories": dumped["stories"], "alerted": dumped["alerted"]}

@@ -24,6 +24,20 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
     )
 
 
+#: Record batch header and a little slack: a record of ``max_message_bytes`` must fit a one-record batch.
+BATCH_OVERHEAD_BYTES = 1024
+
+
+def topic_configs(settings: Settings, spec: TopicSpec) -> dict[str, str]:
+    """Configs raqib creates a topic with: the size limit the producer uses, durable replication, the spec's own."""
+    configs = {
+        "max.message.bytes": str(settings.max_message_bytes + BATCH_OVERHEAD_BYTES),
+        "min.insync.replicas": str(min(settings.topic_min_insync_replicas, settings.topic_replication)),
+    }
+    configs.update(spec.config)
+    return configs
+
+
 def ensure_topics(
     settings: Settings, specs: tuple[TopicSpec, ...] = ALL_TOPICS, retries: int = 10
 ) -> list[str]:
@@ -39,7 +53,12 @@ def ensure_topics(
         try:
             existing = set(admin.list_topics())
             missing = [
-                NewTopic(spec.name, settings.topic_partitions, settings.topic_replication)
+                NewTopic(
+                    spec.name,
+                    settings.topic_partitions,
+                    settings.topic_replication,
+                    topic_configs=topic_configs(settings, spec),
+                )
                 for spec in specs
                 if spec.name not in existing
             ]

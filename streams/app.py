@@ -15,8 +15,23 @@ from streams import topics as specs
 from streams.settings import Settings, get_settings
 
 
-def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | ssl.SSLContext | None:
-    """SASL/TLS options from settings (secrets come from the environment, never from code)."""
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """SASL/TLS options from settings (secrets come from the environment, never from code).
+
+    Faust derives the security protocol from the credentials object, so the configured
+    ``RAQIB_KAFKA_SECURITY_PROTOCOL`` is checked against what the credentials will make it: a mismatch
+    (say SASL configured but the credentials would connect in PLAINTEXT) is an error, never a silent
+    downgrade. Settings already refuses inconsistent combinations (see ``Settings._security_is_consistent``).
+    """
+    protocol = settings.kafka_security_protocol
+    credentials = _credentials(settings)
+    made = credentials.protocol.value if credentials is not None else "PLAINTEXT"
+    if made != protocol:
+        raise ValueError(f"Kafka credentials would connect with {made}, but {protocol} is configured")
+    return credentials
+
+
+def _credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
     context: ssl.SSLContext | None = None
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
         context = ssl.create_default_context(
@@ -28,7 +43,7 @@ def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | ss
                 str(settings.kafka_ssl_certfile),
                 str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
             )
-    if settings.kafka_sasl_mechanism:
+    if settings.kafka_security_protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
         return faust.SASLCredentials(
             username=settings.kafka_sasl_username,
             password=settings.kafka_sasl_password.get_secret_value()
@@ -52,6 +67,8 @@ def create_app(settings: Settings) -> faust.App:
         processing_guarantee="at_least_once",
         producer_acks=-1,
         producer_max_batch_size=settings.producer_max_batch_size,
+        # the same limit deliver() checks each output against and the topics are created with
+        producer_max_request_size=settings.max_message_bytes,
         broker_session_timeout=settings.broker_session_timeout_s,
         broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
         broker_commit_interval=settings.broker_commit_interval_s,
@@ -91,6 +108,15 @@ def set_fetch_max_wait(ms: int) -> None:
     AIOKafkaConsumerThread._create_worker_consumer = create
 
 
+def install_commit_guard() -> None:
+    """Faust may commit past an un-acked record (faust-streaming #606): cap its commits (agents.guard)."""
+    from faust.transport.consumer import Consumer
+
+    from agents.guard import install
+
+    install(Consumer)
+
+
 settings = get_settings()
 app = create_app(settings)
 set_fetch_max_wait(settings.consumer_fetch_max_wait_ms)
@@ -113,5 +139,7 @@ enriched_topic = _topic(specs.ENRICHED)
 alerts_topic = _topic(specs.ALERTS)
 metrics_topic = _topic(specs.METRICS)
 dlq_topic = _topic(specs.DLQ)
+story_state_topic = _topic(specs.STORY_STATE)
 
+install_commit_guard()
 import agents  # noqa: E402,F401  (registers the agents on `app`)

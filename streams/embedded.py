@@ -37,6 +37,8 @@ def embedded_env(bootstrap: str, run_dir: Path, **overrides: str) -> dict[str, s
             "RAQIB_BROKER_SESSION_TIMEOUT_S": "6",
             "RAQIB_BROKER_HEARTBEAT_INTERVAL_S": "1",
             "RAQIB_CONSUMER_FETCH_MAX_WAIT_MS": "100",  # Tansu answers waiting fetches late (see streams.app)
+            "RAQIB_TOPIC_REPLICATION": "1",  # one broker: the durable defaults (3, min.insync 2) need a cluster
+            "RAQIB_TOPIC_MIN_INSYNC_REPLICAS": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -54,6 +56,8 @@ class WorkerProcess:
     name: str = "worker-1"
     metrics_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    #: the module run as ``python -m MODULE worker`` (a test may wrap the real CLI to inject faults)
+    module: str = "streams.cli"
 
     @property
     def log_path(self) -> Path:
@@ -67,7 +71,7 @@ class WorkerProcess:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
+            [sys.executable, "-m", self.module, "worker"],
             cwd=str(REPO_ROOT),
             env=env,
             stdout=log,
@@ -79,6 +83,19 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def healthz(self, timeout_s: float = 2.0) -> tuple[int, str]:
+        """(HTTP status, body) of the worker's /healthz (0 when it does not answer)."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/healthz", timeout=timeout_s) as r:
+                return r.status, r.read().decode("utf-8", "replace").strip()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace").strip()
+        except OSError:
+            return 0, ""
 
     def signal(self, signum: int) -> None:
         if self.proc and self.proc.poll() is None:
@@ -103,6 +120,7 @@ class WorkerProcess:
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
+    """kafka-python producer with acks=all; large requests allowed (the raw topic takes what producers send)."""
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap.split(","),
         acks="all",

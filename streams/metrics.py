@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
@@ -66,6 +66,31 @@ WORKER_START_TS = Gauge("raqib_worker_start_time_seconds", "Unix time this worke
 BUILD_INFO = Info("raqib_build", "Version and configuration of this worker.")
 WORKER_START_TS.set_to_current_time()
 
+# Delivery (agents.base): classified send failures, agents that crashed, workers that stopped themselves.
+SEND_FAILURES = Counter(
+    "raqib_send_failures_total",
+    "Failed sends by stage and verdict (retriable, rejected = dead-lettered, fatal, retries_exhausted).",
+    ["stage", "verdict"],
+)
+AGENT_CRASHES = Counter(
+    "raqib_agent_crashes_total", "Agent bodies that raised (each one stops the worker).", ["stage"]
+)
+WORKER_FATAL = Counter(
+    "raqib_worker_fatal_stops_total", "Times this worker stopped itself because an output was undeliverable."
+)
+STATE_LOAD_SECONDS = Histogram(
+    "raqib_story_state_load_seconds",
+    "Time to read one partition of the story state topic on assignment.",
+    buckets=LATENCY_BUCKETS_S,
+)
+STATE_CELLS = Gauge("raqib_story_state_cells", "Story cells held in memory by this worker.")
+# Health (streams.health): what /healthz decides on.
+EVENT_LOOP_LAG = Gauge(
+    "raqib_event_loop_lag_seconds", "How late the event loop ran its last heartbeat (0.5 s period)."
+)
+LAST_BATCH_TS = Gauge("raqib_last_batch_timestamp_seconds", "Unix time the last agent batch was delivered.")
+HEALTHY = Gauge("raqib_healthy", "1 while /healthz answers 200, 0 while it fails.")
+
 # Alertmanager push (streams.alertmanager): a bounded queue that drops the oldest when full.
 ALERTMANAGER_SENT = Counter(
     "raqib_alertmanager_alerts_total",
@@ -99,11 +124,45 @@ def stage_timer(stage: str, items: int = 1) -> Iterator[None]:
             STAGE_LATENCY.labels(stage).observe(per_item)
 
 
-def start_metrics_server(port: int, addr: str = "0.0.0.0", registry: CollectorRegistry = REGISTRY) -> int:
-    """Serve /metrics over HTTP (prometheus-client's real exposition). Returns the bound port."""
+def start_metrics_server(
+    port: int,
+    addr: str = "0.0.0.0",
+    registry: CollectorRegistry = REGISTRY,
+    health: Callable[[], tuple[bool, str]] | None = None,
+) -> int:
+    """Serve /metrics (prometheus-client's real exposition) and, given ``health``, /healthz. Returns the port.
+
+    ``health()`` returns (ok, reason): 200 with "ok" or 503 with the reason, so a probe's log says why.
+    """
     if port <= 0:
         return 0
-    server, _thread = start_http_server(port, addr=addr, registry=registry)
+    if health is None:
+        server, _thread = start_http_server(port, addr=addr, registry=registry)
+        return int(server.server_address[1])
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from prometheus_client import make_wsgi_app
+    from prometheus_client.exposition import ThreadingWSGIServer
+
+    metrics_app = make_wsgi_app(registry)
+
+    def app(environ: dict, start_response: Callable) -> list[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            ok, reason = health()
+            HEALTHY.set(1 if ok else 0)
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")]
+            )
+            return [reason.encode("utf-8") + b"\n"]
+        return metrics_app(environ, start_response)
+
+    class _Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # probes every few seconds: no access log
+            return
+
+    server = make_server(addr, port, app, ThreadingWSGIServer, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, name="raqib-metrics", daemon=True)
+    thread.start()
     return int(server.server_address[1])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas import (
     Alert,
@@ -14,6 +14,7 @@ from schemas import (
     MetricsSnapshot,
 )
 from schemas.articles import CleanArticle
+from schemas.ops import StoryCellState
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class TopicSpec:
     key: str
     description: str
     internal: bool = False
+    #: topic configs beyond the defaults every raqib topic gets (streams.admin.topic_configs)
+    config: dict[str, str] = field(default_factory=dict)
 
 
 RAW = TopicSpec(
@@ -59,6 +62,15 @@ METRICS = TopicSpec("raqib.metrics.v1", MetricsSnapshot, "worker_id", "Periodic 
 DLQ = TopicSpec(
     "raqib.dlq.v1", DeadLetter, "original key", "Anything a stage could not process, with the reason."
 )
+STORY_STATE = TopicSpec(
+    "raqib.state.stories.v1",
+    StoryCellState,
+    "story cell (same partition as the cell's event candidates)",
+    "Story clustering and alert-suppression state per cell, written after the cell's outputs are "
+    "delivered; read back on partition assignment (compacted: the latest state per cell).",
+    internal=True,
+    config={"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
+)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     RAW,
@@ -72,6 +84,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ALERTS,
     METRICS,
     DLQ,
+    STORY_STATE,
 )
 
 #: Where every raw message must end: exactly one of these per raw key (the "nothing lost" ledger).

@@ -158,6 +158,8 @@ def test_ner_agent_delivers_every_article_of_a_split_batch(
 def test_story_agent_emits_events_keyed_by_event_id(sent: list[Sent]) -> None:
     from pathlib import Path
 
+    for partition in range(8):  # nothing to read back: a fresh state for every partition test_context uses
+        pipeline.STORY_STATE.install(partition, {})
     first = decode(Event, (Path(__file__).parent / "examples" / "Event.json").read_bytes())
     # Another outlet's report of the same incident, and a replay of the first record.
     second = first.model_copy(update={"event_id": "ev-other-outlet", "article_id": "other-outlet-article"})
@@ -166,6 +168,8 @@ def test_story_agent_emits_events_keyed_by_event_id(sent: list[Sent]) -> None:
     run(_feed(pipeline.story_agent, values, sent, expect=3))
     events = [decode(Event, r.value) for r in sent if r.topic == topics.EVENTS.name]
     assert [r.key for r in sent if r.topic == topics.EVENTS.name] == [first.event_id, "ev-other-outlet", first.event_id]
+    state = [r for r in sent if r.topic == topics.STORY_STATE.name]
+    assert {r.key for r in state} == {pipeline.story_cell(first)}  # the cell's state, after the events
     assert events[1].story_id == events[0].story_id
     assert events[1].story_status == "update"
     assert events[2].story_status == events[0].story_status  # a replay gets the same answer

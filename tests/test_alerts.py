@@ -273,7 +273,9 @@ def test_disabled_rules_never_fire() -> None:
 def test_alert_fields_are_deterministic_and_readable() -> None:
     rules = one_rule("min_fatalities: 10")
     [alert] = rules.evaluate(make_event(), {}, T0)
-    assert alert.alert_id == stable_id("al", "r1", "st-ariha-1")
+    # from the event alone (rule, story cell, incident day), never from process memory such as story ids
+    assert alert.alert_id == stable_id("al", "r1", "violence|a2:Ariha", "2024-03-01")
+    assert rules.evaluate(make_event(story_id="st-after-a-restart"), {}, T0)[0].alert_id == alert.alert_id
     assert (alert.rule_id, alert.rule_name, alert.severity, alert.story_id) == (
         "r1",
         "Rule one",
@@ -316,16 +318,25 @@ def test_story_updates_within_window_are_suppressed() -> None:
     state: dict[str, float] = {}
     first = rules.evaluate(make_event(), state, T0)
     assert len(first) == 1
-    assert state == {suppression_key("r1", "st-ariha-1"): T0}
+    assert state == {first[0].alert_id: T0, suppression_key("r1", "st-ariha-1"): T0}
     # Another outlet, updated toll, one hour later: same story, quiet.
     update = make_event(
         event_id="ev-2", article_id="art-2", story_status="update", fatalities=Count(exact=15)
     )
     assert rules.evaluate(update, state, T0 + 3600) == []
-    # A different story alerts at once.
-    other = make_event(event_id="ev-3", story_id="st-other")
-    assert [a.story_id for a in rules.evaluate(other, state, T0 + 3600)] == ["st-other"]
-    # After the window the same story alerts again, with the same alert id (one key per rule+story).
+    # The story goes on into the next day (a new incident day): still the same story, still quiet.
+    next_day = make_event(event_id="ev-2b", story_status="update", event_date=date(2024, 3, 2))
+    assert rules.evaluate(next_day, state, T0 + 7200) == []
+    # Another story of the same cell and day is the same alert (one alert id per rule, cell and day).
+    assert rules.evaluate(make_event(event_id="ev-3", story_id="st-other"), state, T0 + 3600) == []
+    # A story elsewhere alerts at once.
+    elsewhere = make_event(
+        event_id="ev-4",
+        story_id="st-elsewhere",
+        location=Location(surface="سراقب", admin1="Idlib", admin2="Idlib", geo_precision=1),
+    )
+    assert [a.story_id for a in rules.evaluate(elsewhere, state, T0 + 3600)] == ["st-elsewhere"]
+    # After the window the same story alerts again, with the same alert id.
     again = rules.evaluate(update, state, T0 + 6 * 3600)
     assert [a.alert_id for a in again] == [first[0].alert_id]
     assert state[suppression_key("r1", "st-ariha-1")] == T0 + 6 * 3600
@@ -354,7 +365,7 @@ rules:
     state: dict[str, float] = {}
     assert [a.rule_id for a in rules.evaluate(make_event(), state, T0)] == ["high", "low"]
     assert [a.rule_id for a in rules.evaluate(make_event(), state, T0 + 2 * 3600)] == ["low"]
-    assert rules.prune(state, T0 + 2 * 86400) == 2
+    assert rules.prune(state, T0 + 2 * 86400) == 4  # alert id + (rule, story) entry per rule
     assert state == {}
 
 

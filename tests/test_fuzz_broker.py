@@ -1,10 +1,14 @@
 """Hostile input through the real broker and a real worker: ≥ 10,000 messages, every one on the DLQ or processed.
 
 Hypothesis generates the messages (invalid UTF-8, lone surrogates, control characters, JSON of the wrong
-shape, huge fields, deeply nested JSON, bidi controls, zero-width characters, empty text, random Unicode),
-plus a 10 MB message. Then they all go through one ``raqib worker``: 0 crashes (same process at the
-end), every key accounted for on a terminal topic, the ones that cannot be articles on the DLQ with a
-reason, and the worker's resident memory bounded.
+shape, huge fields, deeply nested JSON, bidi controls, zero-width characters, empty text, random Unicode,
+hostile Kafka keys: none, not UTF-8, random text), plus a 10 MB message, a page of 8,000 short
+paragraphs, a 600 KB id, a 600 KB Kafka key and a tombstone. Every message keeps its own id and key:
+where it must end is derived the way the audit derives it (``audit.terminal_candidates``), not from a
+short id the test would have put in. Then they all go through one ``raqib worker``: 0 crashes (the same
+process at the end, and no agent crashed inside it: ``raqib_agent_crashes_total`` stays 0), every
+message accounted for on a terminal topic, the ones that cannot be articles on the DLQ with a reason,
+and the worker's resident memory bounded.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from hypothesis import strategies as st
 from streams import audit, topics
 from streams.admin import ensure_topics
 from streams.broker import EmbeddedBroker
-from streams.embedded import WorkerProcess, embedded_env, produce
+from streams.embedded import WorkerProcess, embedded_env
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -184,12 +188,48 @@ def generate(count: int) -> list[tuple[str, object]]:
     return found
 
 
-def to_value(key: str, payload: object) -> bytes:
-    if isinstance(payload, bytes):
-        return payload
-    body = dict(payload)  # the id is ours, so each message's terminal key is known
-    body["id"] = key
-    return orjson.dumps(body)
+def to_value(payload: object) -> bytes:
+    """The message as sent: bytes as they are, a dict as JSON with whatever id it has (or none)."""
+    return payload if isinstance(payload, bytes) else orjson.dumps(payload)
+
+
+def hostile_key(index: int) -> bytes | None:
+    """Most messages carry a plain producer key; one in ten none, one in ten not UTF-8, one in ten odd text."""
+    kind = index % 10
+    if kind == 7:
+        return None
+    if kind == 8:
+        return b"\xff\xfe" + index.to_bytes(4, "big") + b"\x80"
+    if kind == 9:
+        return f"مفتاح \u202e{index}\u200b / {index} \U0001f4a5".encode()
+    return f"fz-{index:05d}".encode()
+
+
+def generate_keys(count: int) -> list[bytes | None]:
+    return [hostile_key(i) for i in range(count)]
+
+
+def many_short_paragraphs(count: int = 8_000) -> str:
+    """The page that made near-duplicate detection quadratic: thousands of short distinct paragraphs."""
+    import random
+
+    words = " ".join(ARABIC_SENTENCES).split()
+    rnd = random.Random(606)
+    return "\n".join(" ".join(rnd.choice(words) for _ in range(rnd.randint(8, 10))) + "." for _ in range(count))
+
+
+def produce_raw(settings_: Settings, items: list[tuple[bytes | None, bytes | None]]) -> None:
+    """Send (key bytes, value bytes) as they are (a None value is a tombstone); wait for every ack."""
+    from streams.embedded import make_producer
+
+    producer = make_producer(settings_)
+    try:
+        futures = [producer.send(topics.RAW.name, key=key, value=value) for key, value in items]
+        producer.flush()
+        for future in futures:
+            future.get(timeout=120)
+    finally:
+        producer.close()
 
 
 def vm_rss_mb(pid: int) -> float:
@@ -204,50 +244,56 @@ def fuzz_run(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory):
     run_dir = tmp_path_factory.mktemp("fuzz")
     started = time.monotonic()
     generated = generate(N_GENERATED)
+    keys = generate_keys(N_GENERATED)
     generation_s = time.monotonic() - started
-    items: list[tuple[str, bytes]] = []
-    category: dict[str, str] = {}
-    for i, (kind, payload) in enumerate(generated):
-        key = f"fz-{i:05d}"
-        items.append((key, to_value(key, payload)))
-        category[key] = kind
-    big = orjson.dumps({"id": "fz-10mb", "text": "ا" * (TEN_MB // 2)})  # 10 MB of UTF-8 (2 bytes a letter)
-    items.append(("fz-10mb", big))
-    category["fz-10mb"] = "ten_mb"
+    items: list[tuple[bytes | None, bytes | None]] = []
+    category: list[str] = []
+    for (kind, payload), key in zip(generated, keys, strict=True):
+        items.append((key, to_value(payload)))
+        category.append(kind)
+    special: list[tuple[str, bytes | None, bytes | None]] = [
+        ("ten_mb", b"fz-10mb", orjson.dumps({"id": "fz-10mb", "text": "ا" * (TEN_MB // 2)})),  # 10 MB of UTF-8
+        ("many_paragraphs", b"fz-8000-paragraphs", orjson.dumps({"text": many_short_paragraphs()})),
+        ("huge_id", b"fz-huge-id", orjson.dumps({"id": "i" * 600_000, "text": ARABIC_SENTENCES[1]})),
+        ("huge_key", b"k" * 600_000, orjson.dumps({"text": ARABIC_SENTENCES[2]})),
+        ("tombstone", b"fz-tombstone", None),
+    ]
+    for kind, key, value in special:
+        items.append((key, value))
+        category.append(kind)
+    expected = [audit.terminal_candidates(key, value) for key, value in items]
 
     env = embedded_env(broker.bootstrap, run_dir)  # default 1 MB text cap: the 10 MB message must be refused
-    settings_ = Settings(kafka_bootstrap=broker.bootstrap, producer_idempotence=False)
-    ensure_topics(
-        Settings(kafka_bootstrap=broker.bootstrap, topic_partitions=int(env["RAQIB_TOPIC_PARTITIONS"]))
-    )
+    settings_ = Settings(kafka_bootstrap=broker.bootstrap, producer_idempotence=False, topic_replication=1)
+    ensure_topics(settings_.model_copy(update={"topic_partitions": int(env["RAQIB_TOPIC_PARTITIONS"])}))
     worker = WorkerProcess(env, run_dir, name="fuzzed").start()
-    warm = [("fz-warm", orjson.dumps({"id": "fz-warm", "text": ARABIC_SENTENCES[0]}))]
-    produce(settings_, warm)
+    warm = [(b"fz-warm", orjson.dumps({"id": "fz-warm", "text": ARABIC_SENTENCES[0]}))]
+    produce_raw(settings_, warm)
     seen = TerminalTopics(settings_)
-    seen.wait({"fz-warm"}, 180, worker)
+    seen.wait([{"fz-warm"}], 180, worker)
     pid = worker.proc.pid
     rss_before = vm_rss_mb(pid)
     produce_start = time.monotonic()
-    produce(settings_, items)
-    expected = {key for key, _ in items}
+    produce_raw(settings_, items)
     seen.wait(expected, 600, worker)
     processing_s = time.monotonic() - produce_start
     rss_after = vm_rss_mb(pid)
     dead = _dead_letters(settings_)
-    counts = Counter(category.values())
+    counts = Counter(category)
     print(
         f"\nfuzz: {len(items)} messages ({generation_s:.1f}s to generate, {processing_s:.1f}s through the worker); "
-        f"RSS {rss_before:.0f} → {rss_after:.0f} MB; {len(dead)} on the DLQ; by category {dict(sorted(counts.items()))}"
+        f"RSS {rss_before:.0f} → {rss_after:.0f} MB; {len(dead)} on the DLQ; by category {dict(sorted(counts.items()))}; "
+        f"keys: {dict(Counter('none' if k is None else 'plain' if k.startswith(b'fz-') else 'other' for k in keys))}"
     )
     yield {
         "items": items,
         "category": category,
+        "expected": expected,
         "seen": seen,
         "dead": dead,
         "worker": worker,
         "pid": pid,
         "rss": (rss_before, rss_after),
-        "expected": expected,
     }
     seen.close()
     worker.stop()
@@ -272,13 +318,18 @@ class TerminalTopics:
         self.consumer.assign(parts)
         self.consumer.seek_to_beginning(*parts)
 
-    def wait(self, expected: set[str], timeout_s: float, worker: WorkerProcess) -> None:
+    def missing(self, expected: list[set[str]]) -> list[int]:
+        """Indexes of messages none of whose candidate keys reached a terminal topic."""
+        return [i for i, keys in enumerate(expected) if not keys & self.topics_by_key.keys()]
+
+    def wait(self, expected: list[set[str]], timeout_s: float, worker: WorkerProcess) -> None:
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and worker.alive() and not expected <= self.topics_by_key.keys():
+        while time.monotonic() < deadline and worker.alive() and self.missing(expected):
             for tp, records in self.consumer.poll(timeout_ms=300, max_records=5000).items():
                 for record in records:
                     if record.key:
-                        self.topics_by_key.setdefault(record.key.decode(), set()).add(tp.topic)
+                        key = record.key.decode("utf-8", "surrogatepass")
+                        self.topics_by_key.setdefault(key, set()).add(tp.topic)
 
     def close(self) -> None:
         self.consumer.close()
@@ -286,55 +337,83 @@ class TerminalTopics:
 
 def _dead_letters(settings_: Settings) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for _, key, value, _ in audit.read_topics(settings_, [topics.DLQ.name], idle_s=0.5):
+    for _, key, value, _ in audit.read_topics(settings_, [topics.DLQ.name]):
         if key:
             out[key] = orjson.loads(value)
     return out
 
 
 def test_enough_hostile_messages_of_every_kind(fuzz_run) -> None:
-    counts = Counter(fuzz_run["category"].values())
+    counts = Counter(fuzz_run["category"])
     assert len(fuzz_run["items"]) >= 10_000
-    assert len(counts) == 16, counts
+    assert len(counts) == 20, counts
     assert min(counts.values()) >= 1
 
 
 def test_every_message_is_on_the_dlq_or_processed(fuzz_run) -> None:
-    missing = fuzz_run["expected"] - fuzz_run["seen"].topics_by_key.keys()
-    assert not missing, f"{len(missing)} unaccounted, e.g. {sorted(missing)[:10]}"
+    missing = fuzz_run["seen"].missing(fuzz_run["expected"])
+    category = fuzz_run["category"]
+    assert not missing, f"{len(missing)} unaccounted, e.g. {[(i, category[i]) for i in missing[:10]]}"
+
+
+def _dead(fuzz_run, index: int) -> dict | None:
+    dead = fuzz_run["dead"]
+    return next((dead[key] for key in fuzz_run["expected"][index] if key in dead), None)
 
 
 def test_what_cannot_be_an_article_is_dead_lettered_with_a_reason(fuzz_run) -> None:
-    dead, category = fuzz_run["dead"], fuzz_run["category"]
-    must = [key for key, kind in category.items() if kind in MUST_DLQ]
-    not_dead = [key for key in must if key not in dead]
-    assert not not_dead, [(k, category[k]) for k in not_dead[:10]]
-    for key in must:
-        record = dead[key]
+    category = fuzz_run["category"]
+    must = [i for i, kind in enumerate(category) if kind in MUST_DLQ]
+    not_dead = [i for i in must if _dead(fuzz_run, i) is None]
+    assert not not_dead, [(i, category[i]) for i in not_dead[:10]]
+    for i in must:
+        record = _dead(fuzz_run, i)
         assert record["stage"] == "clean" and record["error_class"] and record["message"], record
         assert len(record["original"]) <= 2 * 64 * 1024  # the DLQ keeps a bounded copy (base64 at most 4/3)
-    ten = dead["fz-10mb"]
+        assert len(record["key"].encode("utf-8", "surrogatepass")) <= 256
+    ten = fuzz_run["dead"]["fz-10mb"]
     assert (
         "text_too_large" in ten["error_class"] and ten["truncated"] and ten["original_size"] > TEN_MB - 1024
     )
-    reasons = Counter(record["error_class"] for record in dead.values())
+    reasons = Counter(record["error_class"] for record in fuzz_run["dead"].values())
     print(f"DLQ reasons: {dict(reasons.most_common())}")
 
 
+def test_the_new_hostile_inputs_end_where_they_should(fuzz_run) -> None:
+    from stages.ingest import cap_key
+
+    seen, category, dead = fuzz_run["seen"].topics_by_key, fuzz_run["category"], fuzz_run["dead"]
+    index = {kind: i for i, kind in enumerate(category)}
+    page = _dead(fuzz_run, index["many_paragraphs"])
+    assert page is not None and page["reason"] == "too_complex", page
+    huge_id = cap_key("i" * 600_000)
+    assert len(huge_id.encode()) <= 256 and topics.ENRICHED.name in seen[huge_id]  # processed, under a cut id
+    huge_key = cap_key("k" * 600_000)
+    assert topics.ENRICHED.name in seen[huge_key]
+    assert dead["fz-tombstone"]["reason"] == "empty_text" and dead["fz-tombstone"]["original_size"] == 0
+    print(f"many-paragraph page: {page['message']}; 600 KB id → {huge_id[:20]}…; 600 KB key → {huge_key[:20]}…")
+
+
 def test_hostile_but_valid_arabic_is_processed(fuzz_run) -> None:
-    seen, category = fuzz_run["seen"], fuzz_run["category"]
-    processed = [
-        key
-        for key, kind in category.items()
-        if kind in ("bidi_arabic", "zero_width_arabic") and topics.ENRICHED.name in seen.topics_by_key[key]
-    ]
-    total = sum(1 for kind in category.values() if kind in ("bidi_arabic", "zero_width_arabic"))
-    print(f"bidi / zero-width Arabic processed to enriched: {len(processed)}/{total}")
-    assert len(processed) >= 0.9 * total
+    seen, category = fuzz_run["seen"].topics_by_key, fuzz_run["category"]
+    wanted = [i for i, kind in enumerate(category) if kind in ("bidi_arabic", "zero_width_arabic")]
+    processed = [i for i in wanted if any(topics.ENRICHED.name in seen.get(k, ()) for k in fuzz_run["expected"][i])]
+    print(f"bidi / zero-width Arabic processed to enriched: {len(processed)}/{len(wanted)}")
+    assert len(processed) >= 0.9 * len(wanted)
 
 
-def test_no_crash_and_memory_bounded(fuzz_run) -> None:
+def test_no_crash_no_agent_restart_and_memory_bounded(fuzz_run) -> None:
     worker = fuzz_run["worker"]
     assert worker.alive() and worker.proc.pid == fuzz_run["pid"], worker.log_tail(60)
+    log = worker.log_path.read_text(errors="replace")
+    # an agent that crashed and was restarted inside a live process is a failure too
+    assert "Crashed reason" not in log and "stopping the worker" not in log, log[-3000:]
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{worker.metrics_port}/metrics", timeout=5) as response:
+        exposition = response.read().decode()
+    crashes = [line for line in exposition.splitlines() if line.startswith("raqib_agent_crashes_total{")]
+    assert all(line.endswith(" 0.0") for line in crashes), crashes
+    assert worker.healthz()[0] == 200
     before, after = fuzz_run["rss"]
     assert after - before < RSS_GROWTH_BOUND_MB, (before, after)

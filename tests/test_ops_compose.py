@@ -122,6 +122,7 @@ def test_raqib_environment_maps_to_settings() -> None:
         **{k.removeprefix("RAQIB_").lower(): v for k, v in worker_env.items() if k.startswith("RAQIB_")}
     )
     assert settings.topic_partitions == 4 and settings.metrics_port == 9108
+    assert settings.topic_replication == 1 == settings.topic_min_insync_replicas  # told otherwise: one broker
     assert settings.alertmanager_url == "http://alertmanager:9093"
 
 
@@ -165,3 +166,22 @@ def test_audit_loop_pushes_to_the_pushgateway_prometheus_scrapes() -> None:
     [job] = [j for j in prometheus["scrape_configs"] if j["job_name"] == "pushgateway"]
     assert job["honor_labels"] is True  # keeps job="raqib-audit" as pushed
     assert job["static_configs"][0]["targets"] == ["pushgateway:9091"]
+
+
+def test_safe_defaults_nothing_open_beyond_this_machine() -> None:
+    services = load()["services"]
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+    assert "ports" not in services["alertmanager"] and "ports" not in services["pushgateway"]
+    assert not any("--web.enable-lifecycle" in arg for arg in services["prometheus"]["command"])
+    grafana = services["grafana"]["environment"]
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    password = grafana["GF_SECURITY_ADMIN_PASSWORD"]
+    assert password.startswith("${GRAFANA_ADMIN_PASSWORD:?"), "compose must refuse to start without a password"
+    assert "admin}" not in password
+
+
+def test_worker_health_is_healthz() -> None:
+    check = load()["services"]["worker"]["healthcheck"]["test"]
+    assert any("/healthz" in part for part in check)

@@ -67,19 +67,40 @@ def test_multi_stage_with_pinned_slim_base() -> None:
     assert froms == ["${PYTHON_IMAGE} AS build", "${PYTHON_IMAGE} AS runtime"]
 
 
-def test_cpu_torch_installed_before_the_package() -> None:
+def test_cpu_torch_installed_before_the_package_all_from_hash_locked_files() -> None:
     runs = [a for k, a in instructions() if k == "RUN"]
-    torch_at = next(i for i, r in enumerate(runs) if "torch==" in r)
-    package_at = next(i for i, r in enumerate(runs) if re.search(r"pip install \.(\s|$)", r))
+    torch_at = next(i for i, r in enumerate(runs) if "requirements-torch.lock" in r)
+    package_at = next(i for i, r in enumerate(runs) if re.search(r"pip install (--no-deps )?\.(\s|$)", r))
     assert torch_at < package_at
     assert '--index-url "${TORCH_INDEX_URL}"' in runs[torch_at]
+    assert runs[torch_at].count("--require-hashes") == 2 and "-r requirements.lock" in runs[torch_at]
+    assert "--no-deps" in runs[package_at] and "pip check" in runs[package_at]  # nothing resolved at build
     args = [a for k, a in instructions() if k == "ARG"]
     assert "TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in args
-    torch_pin = next(a for a in args if a.startswith("TORCH_VERSION="))
-    assert re.fullmatch(r"TORCH_VERSION=\d+\.\d+\.\d+", torch_pin)
     # Models behind a build arg (default off: mount them at run time instead).
     assert "DOWNLOAD_MODELS=0" in args
     assert any("raqib models download" in r and "DOWNLOAD_MODELS" in r for r in runs)
+
+
+def test_lock_files_pin_every_runtime_dependency_with_hashes() -> None:
+    from packaging.requirements import Requirement
+
+    lock = (REPO_ROOT / "requirements.lock").read_text(encoding="utf-8")
+    torch_lock = (REPO_ROOT / "requirements-torch.lock").read_text(encoding="utf-8")
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", lock, re.MULTILINE))
+    assert len(pins) > 50 and all("sha256:" in block for block in lock.split("==")[1:])
+    assert re.search(r"^torch==\S+\+cpu \\\n\s+--hash=sha256:[0-9a-f]{64}$", torch_lock, re.MULTILINE)
+    assert "torch" not in pins and not any(name.startswith("nvidia") for name in pins)
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    normal = {name.lower().replace("_", "-") for name in pins}
+    for spec in pyproject["project"]["dependencies"]:
+        req = Requirement(spec)
+        name = req.name.lower().replace("_", "-")
+        if name == "torch":
+            continue
+        assert name in normal, f"{name} is not in requirements.lock"
+        version = pins[next(p for p in pins if p.lower().replace("_", "-") == name)]
+        assert req.specifier.contains(version, prereleases=True), f"{name}=={version} does not meet {spec}"
 
 
 def test_runtime_is_non_root_with_healthcheck_on_metrics_port() -> None:
@@ -89,7 +110,7 @@ def test_runtime_is_non_root_with_healthcheck_on_metrics_port() -> None:
     assert users and users[-1].split(":")[0] not in {"0", "root"}
     assert users[-1] == "10001:10001"
     [health] = [a for k, a in runtime if k == "HEALTHCHECK"]
-    assert "/metrics" in health and "RAQIB_METRICS_PORT" in health
+    assert "/healthz" in health and "RAQIB_METRICS_PORT" in health
     assert [a for k, a in runtime if k == "EXPOSE"] == ["9108"]
     assert [a for k, a in runtime if k == "ENTRYPOINT"] == ['["raqib"]']
     assert [a for k, a in runtime if k == "CMD"] == ['["worker"]']

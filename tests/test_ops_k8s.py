@@ -150,7 +150,29 @@ def test_probes_hit_the_metrics_port() -> None:
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"metrics": int(config("base")["RAQIB_METRICS_PORT"])}
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}, probe
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}, probe
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_kafka_egress_goes_to_the_kafka_namespace_only(target: str) -> None:
+    broker_ports = {9092, 9093, 9094, 9096}
+    expected = "prod" if target.startswith("overlays/prod") else "kafka"
+    for policy in objects(target, "NetworkPolicy"):
+        kafka_rules = [
+            rule for rule in policy["spec"]["egress"] if {p["port"] for p in rule["ports"]} & broker_ports
+        ]
+        kafka_rules = [r for r in kafka_rules if {p["port"] for p in r["ports"]} != {9093}]  # Alertmanager
+        assert kafka_rules, policy["metadata"]["name"]
+        for rule in kafka_rules:
+            assert rule.get("to"), f"{target} {policy['metadata']['name']}: Kafka egress open to everywhere"
+            names = [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in rule["to"]]
+            assert names == [expected], (target, names)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_topics_are_created_durable(target: str) -> None:
+    cfg = config(target)
+    assert int(cfg["RAQIB_TOPIC_REPLICATION"]) >= 3 and cfg["RAQIB_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
 
 
 def test_config_and_secret_references() -> None:
@@ -163,7 +185,10 @@ def test_config_and_secret_references() -> None:
         fields = set(Settings.model_fields)
         for key in cfg["data"]:
             assert key.removeprefix("RAQIB_").lower() in fields, f"{target}: {key} is not a Settings field"
-        Settings(**{k.removeprefix("RAQIB_").lower(): v for k, v in cfg["data"].items()})
+        values = {k.removeprefix("RAQIB_").lower(): v for k, v in cfg["data"].items()}
+        if values.get("kafka_security_protocol", "").startswith("SASL"):  # the Secret's part
+            values.update(kafka_sasl_username="from-secret", kafka_sasl_password="from-secret")
+        Settings(**values)
         secret_env = {
             e["name"]: e["valueFrom"]["secretKeyRef"]
             for e in container.get("env", [])

@@ -30,7 +30,7 @@ def test_promtool_check_config() -> None:
 def test_promtool_check_rules() -> None:
     result = promtool("check", "rules", str(RULES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 11 rules found" in result.stdout
+    assert "SUCCESS: 13 rules found" in result.stdout
 
 
 def test_promtool_rule_unit_tests() -> None:
@@ -112,7 +112,7 @@ def test_real_prometheus_loads_and_evaluates_the_rules(prometheus: str) -> None:
 
     rules = wait_for(evaluated, timeout_s=15)
     assert rules, "rules not evaluated"
-    assert len(rules) == 11
+    assert len(rules) == 13
     assert {r["health"] for r in rules} == {"ok"}, [(r["name"], r.get("lastError")) for r in rules]
     # With one healthy worker scraped, none of the availability alerts fires.
     alerts = httpx.get(f"{prometheus}/api/v1/alerts", timeout=5).json()["data"]["alerts"]

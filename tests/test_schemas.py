@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 import schemas
 from schemas import CleanArticle, RawArticle, decode, encode, stable_id
+from schemas.ops import StoryCellState
 from streams.topics import ALL_TOPICS, BY_NAME, TERMINAL_TOPICS
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -24,6 +25,7 @@ MESSAGE_MODELS = [
     schemas.Alert,
     schemas.DeadLetter,
     schemas.MetricsSnapshot,
+    StoryCellState,
 ]
 
 

@@ -1,4 +1,4 @@
-"""Story clustering over a plain dict state (what a Faust Table looks like to StoryIndex)."""
+"""Story clustering over a plain dict state (what the state-topic cells look like to StoryIndex)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_same_incident_two_outlets_is_one_story() -> None:
     second = index.assign(_event(2, D + timedelta(days=1), deaths=4))
     assert first.story_status == "new" and second.story_status == "update"
     assert first.story_id == second.story_id
-    json.dumps(state)  # state must stay JSON-serialisable (Faust table values)
+    json.dumps(state)  # state must stay JSON-serialisable (it is written to raqib.state.stories.v1)
 
 
 def test_contradicting_actor_or_counts_or_window_open_new_story() -> None:
@@ -88,3 +88,21 @@ def test_replay_gives_same_answer_and_pruning() -> None:
     index.assign(_event(3, D + timedelta(days=30)))
     stories = state[story_cell(_event(1, D))]["stories"]
     assert all(s["last_date"] >= (D + timedelta(days=25)).isoformat() for s in stories)
+
+
+def test_cell_state_round_trips_through_its_topic_record() -> None:
+    from schemas import decode, encode
+    from schemas.ops import StoryCellState
+    from stages.stories import cell_entry, cell_record
+
+    state: dict[str, dict[str, Any]] = {}
+    index = StoryIndex(state, window_days=3)
+    first = index.assign(_event(1, D, deaths=3))
+    cell = story_cell(first)
+    state[cell]["alerted"] = {"al-x": 1.5e9}
+    record = decode(StoryCellState, encode(cell_record(cell, state[cell])))
+    restored = {cell: cell_entry(record)}
+    # a fresh index over the restored state (a restarted worker) continues the same story
+    again = StoryIndex(restored, window_days=3).assign(_event(2, D + timedelta(days=1), deaths=4))
+    assert (again.story_id, again.story_status) == (first.story_id, "update")
+    assert restored[cell]["alerted"] == {"al-x": 1.5e9}
