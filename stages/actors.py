@@ -50,6 +50,7 @@ class Candidate:
     root: str  # the side it stands for (catalogue root or name), to tell sides apart
     hint: Role | None = None
     marked: bool = False  # the role comes from a marker ('على يد', 'تبناه', 'على'), not from word order
+    alias_of: Candidate | None = None  # the candidate this one repeats in brackets ('(قسد)')
 
 
 class ActorReader:
@@ -230,8 +231,16 @@ class ActorReader:
                  if c.kind != "generic" or c.last < trigger_first or c.first > trigger_last]  # 'هجوم انتحاري'  # fmt: skip
         voc = self.vocab
         between = next((k for k in range(lo, hi) if any(s in voc.w("between_words") for s in toks[k].stems)), None)
+        for prev_c, c in pairwise(cands):
+            # 'قوات سوريا الديمقراطية (قسد)': an alias in brackets is the same mention, read once
+            gap = sentence[toks[prev_c.last].end : toks[c.first].start]
+            if prev_c.root == c.root and gap.strip() in ("", "(", "«", '"', "-", "–"):
+                c.alias_of = prev_c
         for c in cands:
             if c.hint is not None:
+                continue
+            if c.alias_of is not None:
+                c.hint, c.marked = c.alias_of.hint, c.alias_of.marked
                 continue
             k = c.first
             prev1 = toks[k - 1].stems if k >= 1 else ()

@@ -131,6 +131,10 @@ class RuleConditions(BaseModel):
     )
     pcode_prefixes: list[str] = Field(default_factory=list, description="OCHA P-code prefixes, e.g. 'SY07'.")
     min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    located: bool = Field(
+        default=False,
+        description="Only events placed below the country (a governorate, district or town: geo_precision 1-3).",
+    )
     new_story_only: bool = Field(default=False, description="Only the first event of a story.")
 
     @field_validator("pcode_prefixes")
@@ -205,6 +209,8 @@ class AlertRule(BaseModel):
         if c.sub_event_type and event.sub_event_type not in c.sub_event_type:
             return False
         if c.new_story_only and event.story_status != "new":
+            return False
+        if c.located and (event.location is None or event.location.geo_precision > 3):
             return False
         if c.min_confidence is not None and event.confidence < c.min_confidence:
             return False

@@ -711,6 +711,13 @@ class EventTagger:
             return "aggregate", "tally"
         if _has_pair(toks, 0, len(toks), voc.p("aggregate_phrases")):
             return "aggregate", "period"
+        counted = any((c.count.exact or c.count.min or 0) > 0 for c in det.casualties)
+        if (
+            _has_pair(toks, 0, len(toks), voc.p("so_far_phrases"))
+            and (counted or _any_stem(toks, 0, len(toks), voc.w("plural_attack_words")))
+            and not _any_stem(toks, 0, len(toks), voc.w("responsibility_words"))
+        ):
+            return "aggregate", "so far"  # not 'دون أنباء عن إصابات حتى اللحظة', nor 'لم تتبن أي جهة … حتى الآن'
         if _any_stem(toks, 0, len(toks), voc.w("aggregate_words")) and _any_stem(
             toks, 0, len(toks), voc.w("period_words")
         ):

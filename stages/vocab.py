@@ -36,12 +36,12 @@ WordListName = Literal[
     "period_words", "plural_attack_words", "opinion_words", "modal_words", "conditional_words",
     "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
     "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words", "receive_verbs",
-    "comma_clause_start", "killed_nouns", "country_place_nouns", "routine_words",
+    "comma_clause_start", "killed_nouns", "country_place_nouns", "routine_words", "responsibility_words",
 ]  # fmt: skip
 PlacePhraseListName = Literal["place_words", "town_words", "place_suffixes", "common_word_places", "not_town_names"]
 PhraseListName = Literal[
     "clause_pair", "attacker_mark", "backer_mark", "excessive_force", "aggregate_phrases",
-    "background_phrases", "locative_phrases", "regime_air_phrases", "side_pairs",
+    "background_phrases", "locative_phrases", "regime_air_phrases", "side_pairs", "so_far_phrases",
 ]
 
 

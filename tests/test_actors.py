@@ -45,6 +45,8 @@ def _classes(tagger: EventTagger, catalogue: Catalogue, text: str) -> tuple[str 
          "syria-gov", "rebels"),
         # the side named before a passive 'killed' took the losses
         ("قتل قيادي في تنظيم داعش في غارة جوية للتحالف الدولي قرب الرقة أمس.", "us-coalition", "isis"),
+        # an alias in brackets is the same side as the name before it, not a second side
+        ("قتل عنصران من قوات سوريا الديمقراطية (قسد) بانفجار عبوة ناسفة قرب الرقة أمس.", None, "kurds"),
     ],
 )
 def test_sides(tagger: EventTagger, catalogue: Catalogue, text: str, a1: str | None, a2: str | None) -> None:

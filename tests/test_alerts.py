@@ -260,6 +260,18 @@ def test_confidence_and_new_story_only() -> None:
     assert not one_rule("new_story_only: true").match(make_event(story_status="update"))
 
 
+def test_located_needs_a_place_below_the_country() -> None:
+    assert one_rule("located: true").match(make_event())  # a town
+    governorate = make_event(location=Location(surface="إدلب", admin1="Idlib", geo_precision=3))
+    assert one_rule("located: true").match(governorate)
+    country_only = make_event(
+        location=Location(surface="سوريا", country_code="SY", geo_precision=4)
+    )
+    assert not one_rule("located: true").match(country_only)
+    assert not one_rule("located: true").match(make_event(location=None))
+    assert one_rule("located: false").match(make_event(location=None))
+
+
 def test_disabled_rules_never_fire() -> None:
     rules = rules_from(
         "rules:\n  - id: disabled-rule\n    name: Switched off\n    severity: critical\n    enabled: false\n"
@@ -394,6 +406,10 @@ def test_default_rules_on_realistic_events() -> None:
         location=Location(surface="المزة", admin1="Damascus", geo_precision=1),
     )
     assert {a.rule_id for a in rules.evaluate(damascus, state, T0)} == {"deadly-strike", "capital-violence"}
+    somewhere_in_syria = make_event(
+        story_id="st-vague", location=Location(surface="سوريا", country_code="SY", geo_precision=4)
+    )
+    assert rules.evaluate(somewhere_in_syria, state, T0) == []  # no place: nobody is paged
 
 
 # --- CLI -------------------------------------------------------------------------------------------

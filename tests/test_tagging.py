@@ -197,10 +197,24 @@ def test_approximate_and_more_than(tagger: EventTagger, catalogue: Catalogue) ->
         "اشتعلت حرب الأسعار بين شركات الاتصالات هذا الشهر.",
         "حذر الخبراء من انفجار سكاني في المدن الكبرى.",
         "وبذلك بلغت حصيلة القتلى منذ 24 مارس 2019 وحتى يومنا هذا 689 قتيلاً من قوات النظام.",
+        "وأسفرت الاشتباكات حتى الآن عن مقتل 60 مقاتلاً من الطرفين في ريف حلب.",  # a running total
     ],
 )
 def test_suppressed(tagger: EventTagger, catalogue: Catalogue, text: str) -> None:
     assert _tag(tagger, catalogue, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 'so far' about the claim of responsibility, or about casualties not yet known, is a current incident
+        "قتل عنصران من الشرطة بانفجار عبوة ناسفة في مدينة الرقة أمس، ولم تتبن أي جهة التفجير حتى الآن.",
+        "تعرضت مدينة دوما لقصف مدفعي من قوات النظام أمس دون أنباء عن إصابات حتى اللحظة.",
+    ],
+)
+def test_so_far_is_not_always_a_tally(tagger: EventTagger, catalogue: Catalogue, text: str) -> None:
+    events = _tag(tagger, catalogue, text)
+    assert [e.event_type for e in events] == ["Explosions/Remote violence"]
 
 
 def test_several_events_in_one_article(tagger: EventTagger, catalogue: Catalogue) -> None:
