@@ -27,11 +27,7 @@ RUN python -m venv /opt/venv \
     && pip install --require-hashes --no-deps --index-url "${TORCH_INDEX_URL}" -r requirements-torch.lock \
     && pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
-COPY schemas/ schemas/
-COPY stages/ stages/
-COPY streams/ streams/
-COPY agents/ agents/
-COPY bench/ bench/
+COPY src/ src/
 RUN pip install --no-deps . && pip check && raqib --help > /dev/null
 # Optional: bake Stanza's official Arabic models into the image (needs network at build time).
 RUN mkdir -p /opt/models/stanza \

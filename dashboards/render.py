@@ -84,7 +84,7 @@ def _bad_inputs() -> list[tuple[str, bytes]]:
 
 
 def _produce_at_rate(settings: Any, items: list[tuple[str, bytes]], rate: float) -> None:
-    from streams.embedded import make_producer
+    from raqib.tools.embedded import make_producer
 
     producer = make_producer(settings)
     start = time.monotonic()
@@ -104,12 +104,12 @@ def run_and_scrape(
 ) -> tuple[str, float, float]:
     """Start everything (appended to ``stack``, for the caller to stop), run the two waves, wait for the
     last article; returns (Prometheus URL, start, end)."""
-    from streams.admin import ensure_topics
-    from streams.broker import EmbeddedBroker, free_port
-    from streams.embedded import Collector, WorkerProcess, embedded_env
-    from streams.progress import progress
-    from streams.settings import Settings
-    from streams.sources import iter_values
+    from raqib.settings import Settings
+    from raqib.tools.admin import ensure_topics
+    from raqib.tools.broker import EmbeddedBroker, free_port
+    from raqib.tools.embedded import Collector, WorkerProcess, embedded_env
+    from raqib.tools.progress import progress
+    from raqib.tools.sources import iter_values
 
     prometheus = shutil.which("prometheus")
     alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

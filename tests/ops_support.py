@@ -157,7 +157,7 @@ def prom_query(base: str, expr: str) -> dict[str, object]:
 
 
 def metrics_port() -> int:
-    """Serve streams.metrics' registry on a free loopback port (prometheus-client's real HTTP server)."""
-    from streams.metrics import start_metrics_server
+    """Serve raqib.observability.metrics' registry on a free loopback port (prometheus-client's real HTTP server)."""
+    from raqib.observability.metrics import start_metrics_server
 
     return start_metrics_server(free_port(), addr="127.0.0.1")

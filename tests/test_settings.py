@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from streams.app import broker_credentials
-from streams.settings import Settings
+from raqib.settings import Settings
+from raqib.streams.app import broker_credentials
 
 
 def test_plaintext_with_sasl_is_an_error_never_a_cleartext_password() -> None:
@@ -58,8 +58,8 @@ def test_the_protocol_is_passed_explicitly_and_matches_the_credentials() -> None
 def test_durable_topic_defaults() -> None:
     settings = Settings()
     assert settings.topic_replication == 3 and settings.topic_min_insync_replicas == 2
-    from streams.admin import topic_configs
-    from streams.topics import DLQ, STORY_STATE
+    from raqib.contracts.topics import DLQ, STORY_STATE
+    from raqib.tools.admin import topic_configs
 
     assert topic_configs(settings, DLQ) == {"max.message.bytes": "1001024", "min.insync.replicas": "2"}
     assert topic_configs(settings, STORY_STATE)["cleanup.policy"] == "compact"

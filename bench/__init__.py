@@ -1,1 +1,0 @@
-"""Rerunnable benchmarks: ``raqib bench`` (see bench.run). Figures come from here, never from timed tests."""

@@ -1,0 +1,147 @@
+"""Word lists the event rules use, as validated data (``data/event_vocabulary.yaml``).
+
+Every list is written in ordinary spelling and folded on load with ``raqib.text.normalize.matching_form``,
+the same folding the text gets, so an entry can always match. A list is either
+
+- ``words``: single tokens, compared with a token's stems (``raqib.stages.lexicon.stems``: the word without
+  و/ف, ب/ل/ك, ال/لل and a pronoun suffix), so write the bare word ('مدني', not 'والمدنيين' — the plural
+  'مدنيين' is its own entry), or
+- ``phrases``: space-separated token sequences, compared token by token.
+
+Loading rejects: a word list entry with a space, two entries that fold to the same form (one of them is a
+hand-folded copy), an empty entry, an unknown list name. Errors name the file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from raqib.text.normalize import matching_form
+
+VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "event_vocabulary.yaml"
+PLACE_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "place_vocabulary.yaml"
+
+#: The lists the code reads; the file must define exactly these (a typo in a name fails loudly).
+WordListName = Literal[
+    "attacker_single", "target_single", "source_words", "report_verbs", "civilian_words", "combatant_words",
+    "unit_words", "extra_casualty_nouns", "aerial_words", "intervention_words", "protest_object",
+    "area_words", "conflict_context", "event_verbs", "time_words", "clause_start", "qualifier_words",
+    "locative_words", "origin_words", "border_words", "background_words", "aggregate_words",
+    "period_words", "plural_attack_words", "opinion_words", "modal_words", "conditional_words",
+    "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
+    "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words", "receive_verbs",
+    "comma_clause_start", "killed_nouns", "country_place_nouns", "routine_words", "responsibility_words",
+]  # fmt: skip
+PlacePhraseListName = Literal["place_words", "town_words", "place_suffixes", "common_word_places", "not_town_names"]
+PhraseListName = Literal[
+    "clause_pair", "attacker_mark", "backer_mark", "excessive_force", "aggregate_phrases",
+    "background_phrases", "locative_phrases", "regime_air_phrases", "side_pairs", "so_far_phrases",
+]
+
+
+class DataFileError(ValueError):
+    """An invalid vocabulary entry; the message names the file and line."""
+
+
+class _ListSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["words", "phrases"]
+    doc: str = Field(min_length=1)
+    entries: list[str]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded word sets and phrase sets by name."""
+
+    words: dict[str, frozenset[str]]
+    phrases: dict[str, frozenset[tuple[str, ...]]]
+
+    def w(self, name: WordListName) -> frozenset[str]:
+        return self.words[name]
+
+    def p(self, name: PhraseListName) -> frozenset[tuple[str, ...]]:
+        return self.phrases[name]
+
+
+def _entry_lines(text: str) -> dict[tuple[str, int], int]:
+    """(list name, entry index) → 1-based line, from the YAML node tree."""
+    root = yaml.compose(text)
+    lines: dict[tuple[str, int], int] = {}
+    if root is None or not isinstance(root, yaml.MappingNode):
+        return lines
+    for key, value in root.value:
+        if not isinstance(value, yaml.MappingNode):
+            continue
+        for k2, v2 in value.value:
+            if getattr(k2, "value", None) == "entries" and isinstance(v2, yaml.SequenceNode):
+                for i, item in enumerate(v2.value):
+                    lines[(key.value, i)] = item.start_mark.line + 1
+        lines[(key.value, -1)] = key.start_mark.line + 1
+    return lines
+
+
+def load_vocabulary(
+    path: Path = VOCABULARY_PATH, word_lists: Any = WordListName, phrase_lists: Any = PhraseListName
+) -> Vocabulary:
+    """Parse, validate and fold a vocabulary file that must define exactly the named lists."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+        lines = _entry_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataFileError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    expected_words = set(get_args(word_lists)) if word_lists is not None else set()
+    expected_phrases = set(get_args(phrase_lists)) if phrase_lists is not None else set()
+    words: dict[str, frozenset[str]] = {}
+    phrases: dict[str, frozenset[tuple[str, ...]]] = {}
+    for name, raw in data.items():
+        where = f"{path}:{lines.get((name, -1), 0)}"
+        if name not in expected_words | expected_phrases:
+            raise DataFileError(f"{where}: unknown list {name!r} (the code reads {sorted(expected_words | expected_phrases)})")
+        try:
+            spec = _ListSpec.model_validate(raw)
+        except ValidationError as exc:
+            raise DataFileError(f"{where}: list {name!r}: {str(exc).splitlines()[1:3]}") from exc
+        want = "words" if name in expected_words else "phrases"
+        if spec.kind != want:
+            raise DataFileError(f"{where}: list {name!r} must be kind {want!r}")
+        seen: dict[str | tuple[str, ...], str] = {}
+        for i, entry in enumerate(spec.entries):
+            at = f"{path}:{lines.get((name, i), 0)}"
+            folded = tuple(matching_form(tok) for tok in entry.split())
+            if not folded or not all(folded):
+                raise DataFileError(f"{at}: empty entry in {name!r}")
+            if want == "words" and len(folded) != 1:
+                raise DataFileError(f"{at}: {entry!r} in word list {name!r} holds a space (use a phrases list)")
+            key: str | tuple[str, ...] = folded[0] if want == "words" else folded
+            if key in seen:
+                raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[key]!r}")
+            seen[key] = entry
+        if want == "words":
+            words[name] = frozenset(k for k in seen if isinstance(k, str))
+        else:
+            phrases[name] = frozenset(k for k in seen if isinstance(k, tuple))
+    missing = (expected_words - words.keys()) | (expected_phrases - phrases.keys())
+    if missing:
+        raise DataFileError(f"{path}: lists missing: {sorted(missing)}")
+    return Vocabulary(words=words, phrases=phrases)
+
+
+@lru_cache(maxsize=4)
+def vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
+    """The event rules' vocabulary, loaded once per process."""
+    return load_vocabulary(path)
+
+
+@lru_cache(maxsize=4)
+def place_vocabulary(path: Path = PLACE_VOCABULARY_PATH) -> Vocabulary:
+    """The linker's place words (``data/place_vocabulary.yaml``), loaded once per process."""
+    return load_vocabulary(path, None, PlacePhraseListName)

@@ -1,0 +1,65 @@
+"""Who did what to whom (raqib.stages.actors) on sentences written for these tests, through the tagger."""
+
+from __future__ import annotations
+
+import pytest
+
+from raqib.settings import Settings
+from raqib.stages.linking import Catalogue
+from raqib.stages.tagging import EventTagger
+from raqib.tools.eval_gold import actor_class
+from tests.stages.test_tagging import _tag
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    settings = Settings()
+    return Catalogue.load(settings.resolved_gazetteer_path, towns_cache_dir=settings.data_dir.parent / "cache")
+
+
+@pytest.fixture(scope="module")
+def tagger(catalogue: Catalogue) -> EventTagger:
+    return EventTagger(catalogue, model=None)
+
+
+def _classes(tagger: EventTagger, catalogue: Catalogue, text: str) -> tuple[str | None, str | None]:
+    events = _tag(tagger, catalogue, text)
+    assert events, text
+    ev = events[0]
+    a1 = ev.actor1.model_dump() if ev.actor1 else None
+    a2 = ev.actor2.model_dump() if ev.actor2 else None
+    return actor_class(a1), actor_class(a2)
+
+
+@pytest.mark.parametrize(
+    ("text", "a1", "a2"),
+    [
+        # a force named by a nationality adjective acts for that state
+        ("قصفت المقاتلات التركية مواقع لتنظيم داعش في ريف حلب أمس.", "turkey", "isis"),
+        # unattributed warplanes and barrel bombs in Syria are the government's
+        ("ألقى الطيران المروحي براميل متفجرة على بلدة داريا أمس.", "syria-gov", None),
+        # the attacker named with 'على يد' wins over the side named first
+        ("تلقت ميليشيات إيران ضربات بغارات جوية على يد قوات التحالف الدولي في البوكمال أمس.", "us-coalition", "iran"),
+        # clashes between two sides, 'من جهة … من جهة أخرى'
+        ("دارت اشتباكات بين قوات النظام وحزب الله من جهة، والفصائل المقاتلة من جهة أخرى في الزبداني أمس.",
+         "syria-gov", "rebels"),
+        # the side named before a passive 'killed' took the losses
+        ("قتل قيادي في تنظيم داعش في غارة جوية للتحالف الدولي قرب الرقة أمس.", "us-coalition", "isis"),
+        # an alias in brackets is the same side as the name before it, not a second side
+        ("قتل عنصران من قوات سوريا الديمقراطية (قسد) بانفجار عبوة ناسفة قرب الرقة أمس.", None, "kurds"),
+    ],
+)
+def test_sides(tagger: EventTagger, catalogue: Catalogue, text: str, a1: str | None, a2: str | None) -> None:
+    assert _classes(tagger, catalogue, text) == (a1, a2)
+
+
+def test_victims_carry_their_country(tagger: EventTagger, catalogue: Catalogue) -> None:
+    events = _tag(tagger, catalogue, "قتل 32 شخصا في تفجير انتحاري في مدينة سروج أمس.")
+    assert events and events[0].actor2 is not None and events[0].actor2.name == "Civilians (Turkey)"
+
+
+def test_gunmen_are_an_unidentified_armed_group_of_the_country(tagger: EventTagger, catalogue: Catalogue) -> None:
+    events = _tag(tagger, catalogue, "قتل مسلحون مجهولون شرطيين في مدينة العريش أمس.")
+    assert events and events[0].actor1 is not None
+    assert events[0].actor1.name == "Unidentified Armed Group (Egypt)"
+    assert events[0].actor2 is not None and events[0].actor2.name == "Police Forces of Egypt"
