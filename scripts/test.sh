@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache  # the package layers (pyproject.toml [tool.importlinter])
 exec .venv/bin/python -m pytest -ra "$@"

@@ -27,7 +27,7 @@ from raqib.contracts import CleanArticle, DeadLetter, decode, topics
 from raqib.observability import metrics
 from raqib.streams.agents import base, pipeline
 from raqib.streams.agents.base import Delivery, Output, Undeliverable, classify_send_error, record_size
-from raqib.streams.agents.guard import InFlight, guarded_new_offset, install
+from raqib.streams.guard import InFlight, guarded_new_offset, install
 
 REPORT = (
     "حلب - قُتل أربعة مدنيين وأصيب سبعة آخرون، أمس الأحد، جراء قصف مدفعي لقوات النظام استهدف "
@@ -238,7 +238,7 @@ def test_the_guard_never_commits_past_an_in_flight_or_pinned_offset(consumer) ->
 
 
 def test_the_installed_guard_uses_the_workers_registry(consumer) -> None:
-    from raqib.streams.agents.guard import IN_FLIGHT
+    from raqib.streams.guard import IN_FLIGHT
 
     tp = TP("raqib.events.candidates.v1", 3)
     consumer._committed_offset[tp] = None

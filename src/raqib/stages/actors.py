@@ -26,9 +26,9 @@ from typing import Any, Literal
 
 from raqib.contracts.articles import Entity
 from raqib.contracts.events import ActorRef
-from raqib.stages.lexicon import WordToken, words
 from raqib.stages.numbers import CASUALTY_WORDS, DUAL_PERSON_NOUNS
 from raqib.stages.vocab import Vocabulary
+from raqib.text.words import WordToken, words
 
 Role = Literal["attacker", "target", "participant"]
 Kind = Literal["named", "force", "generic", "victim"]

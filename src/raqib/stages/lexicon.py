@@ -12,7 +12,6 @@ live in the same file; ``Clause`` exposes them so the tagger can suppress or dow
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,15 +19,9 @@ from typing import Any
 
 import yaml
 
-from raqib.text.normalize import matching_form, matching_form_with_map
+from raqib.text.words import WordToken, bare_word, words
 
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "event_triggers.yaml"
-
-_WORD_RE = re.compile(r"[0-9A-Za-z\u0621-\u063A\u0641-\u064A\u066E-\u06D3]+")
-_CONJ = ("و", "ف")
-_PREP = ("ب", "ل", "ك")
-_SUFFIXES = ("هما", "هم", "هن", "ها", "ه")
-
 
 @dataclass(frozen=True)
 class TriggerSpec:
@@ -51,16 +44,6 @@ class TriggerSpec:
 
 
 @dataclass(frozen=True)
-class WordToken:
-    """A word of the matching form: offsets into the caller's text, folded form, and its lookup stems."""
-
-    start: int
-    end: int
-    form: str
-    stems: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class TriggerMatch:
     """A trigger found in text: ``text[start:end]`` is the surface; tokens [tok_start, tok_end)."""
 
@@ -70,61 +53,6 @@ class TriggerMatch:
     surface: str
     tok_start: int
     tok_end: int
-
-
-@lru_cache(maxsize=65536)
-def stems(form: str) -> tuple[str, ...]:
-    """Lookup candidates for one folded word: itself, without و/ف, ب/ل/ك, ال/لل, and a pronoun suffix."""
-    out = [form]
-    for c in list(out):
-        if c[:1] in _CONJ and len(c) > 3:
-            out.append(c[1:])
-    for c in list(out):
-        if c[:1] in _PREP and len(c) > 3:
-            out.append(c[1:])
-    for c in list(out):
-        if (c.startswith("ال") and len(c) > 4) or (c.startswith("لل") and len(c) > 4):
-            out.append(c[2:])
-    for c in list(out):
-        if len(c) > 4 and c.endswith("ا") and not c.endswith(("وا", "اا")):
-            out.append(c[:-1])  # accusative tanween: 'انفجارا' → 'انفجار', 'قتيلا' → 'قتيل'
-    for c in list(out):
-        for suf in _SUFFIXES:
-            if c.endswith(suf) and len(c) - len(suf) >= 3:
-                base = c[: -len(suf)]
-                out.append(base)
-                if base.endswith("ت"):
-                    out.append(base[:-1] + "ه")  # معركتها → معركه (taa marbuta before a suffix)
-                break
-    return tuple(dict.fromkeys(out))
-
-
-def words(text: str) -> list[WordToken]:
-    """Word tokens of ``text`` in matching form, with offsets into ``text``."""
-    return list(_words(text))
-
-
-@lru_cache(maxsize=4096)
-def _words(text: str) -> tuple[WordToken, ...]:
-    """Cached: the tagger, its clause judge and the classifier features all re-read the same sentence."""
-    folded, index_map = matching_form_with_map(text)
-    out: list[WordToken] = []
-    for m in _WORD_RE.finditer(folded):
-        start = index_map[m.start()]
-        end = index_map[m.end() - 1] + 1
-        out.append(WordToken(start, end, m.group(), stems(m.group())))
-    return tuple(out)
-
-
-def _fold_word(word: str) -> str:
-    """Lexicon words are written in normal spelling; fold them like the text."""
-    return matching_form(word).strip()
-
-
-def _bare(word: str) -> str:
-    """A lexicon word's citation stem (its own ال removed) so it compares with text stems."""
-    f = _fold_word(word)
-    return f[2:] if f.startswith("ال") and len(f) > 4 else f
 
 
 @dataclass
@@ -195,9 +123,9 @@ def _load_spec(raw: dict[str, Any]) -> TriggerSpec:
         strength=float(raw["strength"]),
         priority=int(raw["priority"]),
         metaphor_prone=bool(raw.get("metaphor_prone", False)),
-        requires_any=frozenset(_bare(w) for w in raw.get("requires_any", [])),
-        block_next=frozenset(_bare(w) for w in raw.get("block_next", [])),
-        block_prev=frozenset(_bare(w) for w in raw.get("block_prev", [])),
+        requires_any=frozenset(bare_word(w) for w in raw.get("requires_any", [])),
+        block_next=frozenset(bare_word(w) for w in raw.get("block_next", [])),
+        block_prev=frozenset(bare_word(w) for w in raw.get("block_prev", [])),
         generic=bool(raw.get("generic", False)),
         patient_first=bool(raw.get("patient_first", False)),
     )
@@ -214,11 +142,11 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         spec = _load_spec(raw)
         specs.append(spec)
         for w in raw.get("words", []) or []:
-            single.setdefault(_bare(w), []).append(spec)
+            single.setdefault(bare_word(w), []).append(spec)
         for ph in raw.get("phrases", []) or []:
-            seq = tuple(_bare(w) for w in ph)
+            seq = tuple(bare_word(w) for w in ph)
             phrases.setdefault(seq[0], []).append((seq, spec))
     for lst in phrases.values():
         lst.sort(key=lambda p: -len(p[0]))
-    cues = {name: frozenset(_bare(w) for w in ws) for name, ws in (data.get("cues") or {}).items()}
+    cues = {name: frozenset(bare_word(w) for w in ws) for name, ws in (data.get("cues") or {}).items()}
     return Lexicon(specs=specs, single=single, phrases=phrases, cues=cues)

@@ -43,6 +43,7 @@ from raqib.stages.places import (
 from raqib.stages.vocab import place_vocabulary
 from raqib.text.normalize import matching_form
 from raqib.text.tokenize import Token, tokenize
+from raqib.text.words import clitic_variants
 
 log = logging.getLogger(__name__)
 
@@ -136,22 +137,6 @@ _PLACE_PRIORITY: dict[str, int] = {
 def _forms(text: str) -> tuple[str, ...]:
     """Matching forms of the tokens of ``text``, quotes dropped (aliases are compared token by token)."""
     return tuple(matching_form(t.text) for t in tokenize(text) if t.text not in _QUOTES)
-
-
-@lru_cache(maxsize=65536)
-def _clitic_variants(form: str) -> tuple[tuple[str, bool], ...]:
-    """``form`` and its readings without attached clitics: (و|ف)? then (ب|ل|ك)? or لل→ال. True = stripped."""
-    out: list[tuple[str, bool]] = [(form, False)]
-    bases = [form]
-    if len(form) > 3 and form[0] in "وف":
-        bases.append(form[1:])
-        out.append((form[1:], True))
-    for base in bases:
-        if len(base) > 3 and base.startswith("لل"):
-            out.append(("ال" + base[2:], True))
-        if len(base) > 3 and base[0] in "بلك":
-            out.append((base[1:], True))
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -325,11 +310,11 @@ class Catalogue:
             j -= 1
         if j >= 0:
             prev = forms[j]
-            for variant, _ in _clitic_variants(prev):
+            for variant, _ in clitic_variants(prev):
                 if variant in _PLACE_WORDS or variant in _LEVEL_WORDS:
                     prefix = variant
                     break
-        for variant, stripped in _clitic_variants(forms[i]):
+        for variant, stripped in clitic_variants(forms[i]):
             for alias in self._index.get(variant, ()):
                 last = self._match_rest(alias.forms, forms, tokens, i)
                 if last is not None:
@@ -394,7 +379,7 @@ class Catalogue:
         named |= {m.record.country for m in plain if isinstance(m.record, ActorRecord) and m.record.country}
         adjectives = {adj: c.iso2 for c in self.countries.values() for adj in c.adjectives}
         for t in tokens:
-            for variant, _ in _clitic_variants(matching_form(t.text)):
+            for variant, _ in clitic_variants(matching_form(t.text)):
                 if variant in adjectives:
                     named.add(adjectives[variant])
 
@@ -473,7 +458,7 @@ class Catalogue:
         forms = list(_forms(text))
         if not forms:
             return None
-        for variant, _ in _clitic_variants(forms[0]):
+        for variant, _ in clitic_variants(forms[0]):
             core = [variant, *forms[1:]]
             for rec in self._lookup_forms(core):
                 return rec

@@ -30,7 +30,7 @@ from raqib.contracts.base import stable_id
 from raqib.contracts.events import ActorRef, Count, Event, Evidence, Location, SideCount
 from raqib.stages.actors import ActorReader
 from raqib.stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, split_by_place
-from raqib.stages.lexicon import Lexicon, TriggerMatch, WordToken, load_lexicon, words
+from raqib.stages.lexicon import Lexicon, TriggerMatch, load_lexicon
 from raqib.stages.mention_model import MODEL_PATH, MentionModel
 from raqib.stages.numbers import CasualtyMention, casualty_mentions
 from raqib.stages.places import default_countries
@@ -38,6 +38,7 @@ from raqib.stages.stories import provisional_story
 from raqib.stages.timex import resolve_event_date
 from raqib.stages.vocab import place_vocabulary, vocabulary
 from raqib.text.normalize import matching_form
+from raqib.text.words import WordToken, words
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,11 @@
 Every list is written in ordinary spelling and folded on load with ``raqib.text.normalize.matching_form``,
 the same folding the text gets, so an entry can always match. A list is either
 
-- ``words``: single tokens, compared with a token's stems (``raqib.stages.lexicon.stems``: the word without
+- ``words``: single tokens, compared with a token's stems (``raqib.text.words.stems``: the word without
   و/ف, ب/ل/ك, ال/لل and a pronoun suffix), so write the bare word ('مدني', not 'والمدنيين' — the plural
   'مدنيين' is its own entry), or
-- ``phrases``: space-separated token sequences, compared token by token.
+- ``phrases``: space-separated token sequences, compared token by token, or
+- ``values``: a mapping of single tokens to integers (number words, month names: 'ثلاثة: 3', 'آذار: 3').
 
 Loading rejects: a word list entry with a space, two entries that fold to the same form (one of them is a
 hand-folded copy), an empty entry, an unknown list name. Errors name the file and line.
@@ -14,7 +15,7 @@ hand-folded copy), an empty entry, an unknown list name. Errors name the file an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -56,18 +57,30 @@ class _ListSpec(BaseModel):
     entries: list[str]
 
 
+class _ValuesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["values"]
+    doc: str = Field(min_length=1)
+    entries: dict[str, int]
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Folded word sets and phrase sets by name."""
 
     words: dict[str, frozenset[str]]
     phrases: dict[str, frozenset[tuple[str, ...]]]
+    values: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def w(self, name: WordListName) -> frozenset[str]:
         return self.words[name]
 
     def p(self, name: PhraseListName) -> frozenset[tuple[str, ...]]:
         return self.phrases[name]
+
+    def v(self, name: str) -> dict[str, int]:
+        """A ``values`` list: folded token → integer."""
+        return self.values[name]
 
 
 def _entry_lines(text: str) -> dict[tuple[str, int], int]:
@@ -83,14 +96,21 @@ def _entry_lines(text: str) -> dict[tuple[str, int], int]:
             if getattr(k2, "value", None) == "entries" and isinstance(v2, yaml.SequenceNode):
                 for i, item in enumerate(v2.value):
                     lines[(key.value, i)] = item.start_mark.line + 1
+            elif getattr(k2, "value", None) == "entries" and isinstance(v2, yaml.MappingNode):
+                for i, (item, _) in enumerate(v2.value):
+                    lines[(key.value, i)] = item.start_mark.line + 1
         lines[(key.value, -1)] = key.start_mark.line + 1
     return lines
 
 
 def load_vocabulary(
-    path: Path = VOCABULARY_PATH, word_lists: Any = WordListName, phrase_lists: Any = PhraseListName
+    path: Path = VOCABULARY_PATH,
+    word_lists: Any = WordListName,
+    phrase_lists: Any = PhraseListName,
+    value_lists: Any = None,
 ) -> Vocabulary:
-    """Parse, validate and fold a vocabulary file that must define exactly the named lists."""
+    """Parse, validate and fold a vocabulary file that must define exactly the named lists (each
+    ``*_lists`` a ``Literal`` of names, or None for none of that kind)."""
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text) or {}
@@ -100,12 +120,20 @@ def load_vocabulary(
         raise DataFileError(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     expected_words = set(get_args(word_lists)) if word_lists is not None else set()
     expected_phrases = set(get_args(phrase_lists)) if phrase_lists is not None else set()
+    expected_values = set(get_args(value_lists)) if value_lists is not None else set()
+    expected = expected_words | expected_phrases | expected_values
     words: dict[str, frozenset[str]] = {}
     phrases: dict[str, frozenset[tuple[str, ...]]] = {}
+    values: dict[str, dict[str, int]] = {}
+    if not isinstance(data, dict):
+        raise DataFileError(f"{path}:1: expected a mapping of list names to lists")
     for name, raw in data.items():
         where = f"{path}:{lines.get((name, -1), 0)}"
-        if name not in expected_words | expected_phrases:
-            raise DataFileError(f"{where}: unknown list {name!r} (the code reads {sorted(expected_words | expected_phrases)})")
+        if name not in expected:
+            raise DataFileError(f"{where}: unknown list {name!r} (the code reads {sorted(expected)})")
+        if name in expected_values:
+            values[name] = _values_list(path, name, raw, lines)
+            continue
         try:
             spec = _ListSpec.model_validate(raw)
         except ValidationError as exc:
@@ -129,10 +157,33 @@ def load_vocabulary(
             words[name] = frozenset(k for k in seen if isinstance(k, str))
         else:
             phrases[name] = frozenset(k for k in seen if isinstance(k, tuple))
-    missing = (expected_words - words.keys()) | (expected_phrases - phrases.keys())
+    missing = expected - words.keys() - phrases.keys() - values.keys()
     if missing:
         raise DataFileError(f"{path}: lists missing: {sorted(missing)}")
-    return Vocabulary(words=words, phrases=phrases)
+    return Vocabulary(words=words, phrases=phrases, values=values)
+
+
+def _values_list(path: Path, name: str, raw: Any, lines: dict[tuple[str, int], int]) -> dict[str, int]:
+    """A ``values`` list: single-token keys, folded, each once; integer values."""
+    where = f"{path}:{lines.get((name, -1), 0)}"
+    try:
+        spec = _ValuesSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise DataFileError(f"{where}: list {name!r}: {str(exc).splitlines()[1:3]}") from exc
+    out: dict[str, int] = {}
+    seen: dict[str, str] = {}
+    for i, (entry, value) in enumerate(spec.entries.items()):
+        at = f"{path}:{lines.get((name, i), 0)}"
+        folded = [matching_form(tok) for tok in str(entry).split()]
+        if not folded or not all(folded):
+            raise DataFileError(f"{at}: empty entry in {name!r}")
+        if len(folded) != 1:
+            raise DataFileError(f"{at}: {entry!r} in values list {name!r} holds a space (one token per entry)")
+        if folded[0] in seen:
+            raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[folded[0]]!r}")
+        seen[folded[0]] = str(entry)
+        out[folded[0]] = value
+    return out
 
 
 @lru_cache(maxsize=4)

@@ -109,10 +109,10 @@ def set_fetch_max_wait(ms: int) -> None:
 
 
 def install_commit_guard() -> None:
-    """Faust may commit past an un-acked record (faust-streaming #606): cap its commits (raqib.streams.agents.guard)."""
+    """Faust may commit past an un-acked record (faust-streaming #606): cap its commits (raqib.streams.guard)."""
     from faust.transport.consumer import Consumer
 
-    from raqib.streams.agents.guard import install
+    from raqib.streams.guard import install
 
     install(Consumer)
 

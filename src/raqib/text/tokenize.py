@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 
 from raqib.contracts.articles import SentenceSpan
+from raqib.text.normalize import DIACRITICS, INVISIBLE_FORMAT, TATWEEL
 
-#: Characters removed before tokenising: tatweel, harakat + superscript alef, Quranic marks,
-#: ZWNJ/ZWJ/LRM/RLM, bidi embeddings/overrides, bidi isolates, BOM and soft hyphen.
-_INVISIBLE_RE = re.compile(
-    "[\u0640\u064b-\u065f\u0670\u06d6-\u06ed\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]"
-)
+#: Characters removed from token text: tatweel, diacritics and the invisible format characters, the same
+#: sets the matching form drops (``raqib.text.normalize``), so Stanza never sees a mark the lookups ignore.
+_DROPPED: frozenset[str] = DIACRITICS | INVISIBLE_FORMAT | {TATWEEL}
+_INVISIBLE_RE = re.compile("[" + "".join(sorted(_DROPPED)) + "]")
 
 #: One punctuation mark = one token (the README's list, plus a few separators scraped pages use).
 _PUNCT = ".,;:!?()[]{}\"«»“”‘’'،؛؟…-–—/\\|•·*"

@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from raqib.contracts import Alert, DeadLetter, EnrichedArticle, EntityTaggedArticle, Event, LanguageTaggedArticle, encode
+from raqib.contracts import (
+    Alert,
+    DeadLetter,
+    EnrichedArticle,
+    EntityTaggedArticle,
+    Event,
+    LanguageTaggedArticle,
+    encode,
+)
 from raqib.pipeline.chain import OneByOne, Result, Routed
 from raqib.pipeline.runtime import StageRuntime
 from raqib.stages.errors import article_deadline, dead_letter

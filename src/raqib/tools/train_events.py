@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 
 from raqib.settings import REPO_ROOT
-from raqib.stages.lexicon import load_lexicon, words
+from raqib.stages.lexicon import load_lexicon
 from raqib.stages.tagging import EXTRACTOR_VERSION, detect
 from raqib.text.normalize import matching_form
+from raqib.text.words import words
 from raqib.tools.paths import shared_dir
 
 DEFAULT_MODEL_PATH = REPO_ROOT / "var" / "models" / "events.json"

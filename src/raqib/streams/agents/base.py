@@ -11,7 +11,7 @@ classified (``classify_send_error``):
 - the record itself is refused (too large for the broker or client, corrupt): the output is replaced
   by a compact DeadLetter (``output_rejected``), so the article is accounted for and can be re-driven;
 - anything else (not authorised, unknown topic, a bug) and an exhausted retry budget: ``Undeliverable``.
-  The batch stays un-acked and pinned (``raqib.streams.agents.guard``), and the worker stops (``stop_worker``):
+  The batch stays un-acked and pinned (``raqib.streams.guard``), and the worker stops (``stop_worker``):
   its replacement re-reads from the committed offset, which never passed the record.
 
 Before any send, an output over ``RAQIB_MAX_MESSAGE_BYTES`` (the producer's ``max_request_size`` and
@@ -49,7 +49,7 @@ from raqib.contracts import encode
 from raqib.observability import health, metrics
 from raqib.stages.errors import StageError, article_deadline, dead_letter, failure_reason, output_dead_letter
 from raqib.stages.ingest import MAX_KEY_BYTES, cap_key, content_key
-from raqib.streams.agents.guard import IN_FLIGHT, InFlight
+from raqib.streams.guard import IN_FLIGHT, InFlight
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +320,7 @@ class Held:
     and its offsets committed although nothing was delivered — a silent loss. We take one extra
     reference on each message for the duration of the batch and release it only after ``deliver``
     returned, so ``take_events``' own ack is the final one only for a delivered batch. Every offset is
-    also registered in ``raqib.streams.agents.guard.IN_FLIGHT``: a failed batch stays pinned there, so even Faust's
+    also registered in ``raqib.streams.guard.IN_FLIGHT``: a failed batch stays pinned there, so even Faust's
     gap logic (issue #606) cannot commit past it.
     """
 

@@ -11,8 +11,8 @@ import time
 from raqib.observability import metrics
 from raqib.observability.health import HEALTH
 from raqib.streams.agents.base import Undeliverable, deliver, output
-from raqib.streams.agents.guard import IN_FLIGHT
 from raqib.streams.app import app, metrics_topic, settings
+from raqib.streams.guard import IN_FLIGHT
 
 log = logging.getLogger(__name__)
 WORKER_ID = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
