@@ -1,7 +1,7 @@
 """Generate ``dashboards/raqib.json`` (Grafana dashboard) from a compact panel list.
 
 Why a script: forty hand-edited PromQL strings in a 2,000-line JSON drift from the metric names
-in ``streams/metrics.py``; here each panel is a few lines, and ``tests/test_ops_dashboard.py``
+in ``src/raqib/observability/metrics.py``; here each panel is a few lines, and ``tests/deploy/test_dashboard.py``
 checks every expression against the code's registry and a real Prometheus.
 
     python dashboards/generate.py            # rewrite dashboards/raqib.json

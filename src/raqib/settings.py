@@ -184,7 +184,7 @@ class Settings(BaseSettings):
     log_level: str | None = Field(
         default=None,
         description="Every logger (client libraries too) at this level on the terminal; unset = raqib's own "
-        "lines only, the rest in the run's log file (see streams/logs.py).",
+        "lines only, the rest in the run's log file (see raqib.observability.logs).",
     )
     log_dir: Path = Field(default=Path("var/log"), description="Where each command writes <command>.log.")
 

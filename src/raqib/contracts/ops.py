@@ -40,7 +40,7 @@ class Alert(Message):
 class DeadLetter(Message):
     """A message a stage could not process, with the reason, on ``raqib.dlq.v1``. Never dropped silently."""
 
-    stage: str = Field(description="Stage that failed: decode, clean, langid, ner, tag, alert.")
+    stage: str = Field(description="Stage that failed (the chain's stage names: clean, langid, ner, link, tag, story).")
     error_class: str = Field(
         description="Exception class or error category, e.g. 'JSONDecodeError', 'EmptyText'."
     )

@@ -4,7 +4,7 @@ A newcomer's first ``raqib demo`` printed 95 kafka-python INFO lines ("Resetting
 …", "Connection closed") and ECONNREFUSED *errors* while the embedded broker was still starting, around a
 table of six events. So by default:
 
-- the terminal shows only raqib's own loggers (``streams``, ``stages``, ``agents``, ``bench``, ``schemas``)
+- the terminal shows only raqib's own loggers (``raqib.*`` and a script's ``__main__``)
   at INFO and above: what it does, what it found, how long it took;
 - the run's log file (``$RAQIB_LOG_DIR/<command>.log``, default ``var/log``; the demo's is
   ``var/log/demo/demo.log`` beside the broker's and workers'; rewritten each run) gets every
@@ -25,8 +25,8 @@ from typing import IO
 
 from tqdm import tqdm
 
-#: raqib's own top-level packages: their records reach the terminal.
-OWN_PACKAGES = ("agents", "bench", "raqib", "schemas", "stages", "streams", "__main__")
+#: raqib's own package (and a script run as __main__): their records reach the terminal.
+OWN_PACKAGES = ("raqib", "__main__")
 #: Client libraries whose INFO lines are chatter on a worker's console.
 LIBRARIES = ("aiokafka", "faust", "kafka", "mode", "stanza")
 

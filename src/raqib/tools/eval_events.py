@@ -15,7 +15,7 @@ those are optimistic dev-set figures.
 Without ``--json`` it also runs clean → catalogue linking (gazetteer/actor string matching, no Stanza,
 for speed) → tag over ../shared/data/news/saudinewsnet_syria_sample.jsonl and prints the event-type
 distribution and the number of articles with no event, and the false-positive rate on the
-non-conflict texts in ``stages/data/nonconflict/`` (an article counts as a false positive when any
+non-conflict texts in ``eval/nonconflict/`` (an article counts as a false positive when any
 event is emitted for it).
 """
 
