@@ -41,6 +41,7 @@ from raqib.stages.places import (
     region_towns,
 )
 from raqib.stages.vocab import place_vocabulary
+from raqib.text.document import document
 from raqib.text.normalize import matching_form
 from raqib.text.tokenize import Token, tokenize
 from raqib.text.words import clitic_variants
@@ -358,13 +359,15 @@ class Catalogue:
                     return [c, *[x for x in cands if x is not c]]
         return cands
 
-    def _candidates(self, text: str) -> tuple[list[Token], list[list[_Candidate]]]:
-        tokens = tokenize(text)
-        forms = [matching_form(t.text) for t in tokens]
-        return tokens, [self._match_at(forms, tokens, i) for i in range(len(tokens))]
+    def _candidates(self, text: str) -> tuple[list[Token], list[str], list[list[_Candidate]]]:
+        """Tokens of ``text`` (the shared analysis, ``raqib.text.document``), their forms, and the catalogue
+        readings starting at each token."""
+        doc = document(text)
+        tokens, forms = doc.tokens, doc.forms
+        return tokens, forms, [self._match_at(forms, tokens, i) for i in range(len(tokens))]
 
     def _resolve(
-        self, tokens: list[Token], cands: list[list[_Candidate]], ner_loc: set[tuple[int, int]]
+        self, tokens: list[Token], forms: list[str], cands: list[list[_Candidate]], ner_loc: set[tuple[int, int]]
     ) -> list[_Mention]:
         """Pick non-overlapping mentions left to right, longest first, keeping only supported readings."""
         # Context for ambiguous readings: what the article mentions unambiguously.
@@ -378,8 +381,8 @@ class Catalogue:
         named: set[str] = {m.record.country for m in plain if isinstance(m.record, PlaceRecord)}
         named |= {m.record.country for m in plain if isinstance(m.record, ActorRecord) and m.record.country}
         adjectives = {adj: c.iso2 for c in self.countries.values() for adj in c.adjectives}
-        for t in tokens:
-            for variant, _ in clitic_variants(matching_form(t.text)):
+        for form in forms:
+            for variant, _ in clitic_variants(form):
                 if variant in adjectives:
                     named.add(adjectives[variant])
 
@@ -448,8 +451,8 @@ class Catalogue:
 
     def find_mentions(self, text: str) -> list[Entity]:
         """Catalogue-only mentions in ``text`` (clean-text offsets, link fields set, source='catalogue')."""
-        tokens, cands = self._candidates(text)
-        return [self._entity(text, m, "catalogue") for m in self._resolve(tokens, cands, set())]
+        tokens, forms, cands = self._candidates(text)
+        return [self._entity(text, m, "catalogue") for m in self._resolve(tokens, forms, cands, set())]
 
     # --- linking Stanza entities ------------------------------------------------------------------------
 
@@ -494,10 +497,10 @@ class Catalogue:
         """Link Stanza entities, add catalogue mentions it missed, widen to longer catalogue names."""
         clean = article.article
         text = clean.text
-        tokens, cands = self._candidates(text)
+        tokens, forms, cands = self._candidates(text)
         ner = [e for e in article.entities if e.source == "ner"]
         ner_loc = {(e.start, e.end) for e in ner if e.label == "LOC"}
-        mentions = self._resolve(tokens, cands, ner_loc)
+        mentions = self._resolve(tokens, forms, cands, ner_loc)
 
         out: list[Entity] = []
         used: set[int] = set()

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from raqib.contracts.articles import Entity, EntityTaggedArticle, LanguageTaggedArticle, SentenceSpan
-from raqib.text.tokenize import Token, tokenize_for_ner
+from raqib.text.document import document
+from raqib.text.tokenize import Token
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,8 @@ class NerTagger:
 
     def tag_batch(self, articles: list[LanguageTaggedArticle]) -> list[EntityTaggedArticle]:
         """Tag every sentence of every article in ONE Stanza call; entities carry clean and raw offsets."""
-        per_article: list[list[list[Token]]] = [tokenize_for_ner(a.article.text) for a in articles]
+        docs = [document(a.article.text) for a in articles]  # shared with the linker (raqib.text.document)
+        per_article: list[list[list[Token]]] = [d.sentences for d in docs]
         flat = [[t.text for t in sent] for sents in per_article for sent in sents]
         started = time.perf_counter()
         flat_tags = self.tag_tokens(flat)
@@ -287,7 +289,8 @@ class NerTagger:
         self.last_batch_tokens = sum(len(s) for s in flat)
         layers: list[tuple[list[list[str]], Source]] = [(flat_tags, "ner")]
         if self.propagate:
-            layers.append((propagation_layer(per_article, flat, flat_tags), "ner"))
+            forms = [d.sentence_forms for d in docs]
+            layers.append((propagation_layer(per_article, flat, flat_tags, forms), "ner"))
         if self.dictionary is not None:
             layers.append(([self.dictionary.apply(toks) for toks in flat], "catalogue"))
         return build_tagged_articles(articles, per_article, layers, self.name)
@@ -322,13 +325,15 @@ def propagation_layer(
     per_article: Sequence[Sequence[Sequence[Token]]],
     flat: Sequence[Sequence[str]],
     flat_tags: Sequence[Sequence[str]],
+    forms: Sequence[Sequence[Sequence[str]]] | None = None,
 ) -> list[list[str]]:
-    """``propagate_document`` applied article by article over the flat sentence list of a batch."""
+    """``propagate_document`` applied article by article over the flat sentence list of a batch
+    (``forms``: each article's token forms by sentence, when the caller has them)."""
     out: list[list[str]] = []
     pos = 0
-    for sents in per_article:
+    for k, sents in enumerate(per_article):
         n = len(sents)
-        out.extend(propagate_document(flat[pos : pos + n], flat_tags[pos : pos + n]))
+        out.extend(propagate_document(flat[pos : pos + n], flat_tags[pos : pos + n], forms[k] if forms else None))
         pos += n
     return out
 
@@ -384,7 +389,11 @@ def build_tagged_articles(
     return results
 
 
-def propagate_document(sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> list[list[str]]:
+def propagate_document(
+    sentences: Sequence[Sequence[str]],
+    tags: Sequence[Sequence[str]],
+    forms: Sequence[Sequence[str]] | None = None,
+) -> list[list[str]]:
     """Tags for names the model found once in a document but missed elsewhere in it (same document only).
 
     "One sense per discourse": a string tagged somewhere in an article (a later mention "ولبنان" after
@@ -395,7 +404,8 @@ def propagate_document(sentences: Sequence[Sequence[str]], tags: Sequence[Sequen
 
     from raqib.text.normalize import matching_form
 
-    forms = [[matching_form(t) for t in sent] for sent in sentences]
+    if forms is None:
+        forms = [[matching_form(t) for t in sent] for sent in sentences]
     seen: dict[tuple[str, ...], Counter[str]] = {}
     for f, sent_tags in zip(forms, tags, strict=True):
         for first, last, etype in decode_tags(sent_tags):

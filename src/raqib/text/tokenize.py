@@ -96,13 +96,14 @@ def _cut_long(sentence: list[Token]) -> list[list[Token]]:
     return pieces
 
 
-def tokenize_for_ner(text: str) -> list[list[Token]]:
+def tokenize_for_ner(text: str, tokens: list[Token] | None = None) -> list[list[Token]]:
     """Sentences of tokens: a break after . ! ? ؟ (closing quotes/brackets stay attached) and at line breaks.
 
     Line breaks count as paragraph breaks: scraped news puts one paragraph per line, and a sentence
-    running across two paragraphs would hand the tagger a title glued to a body sentence.
+    running across two paragraphs would hand the tagger a title glued to a body sentence. ``tokens``:
+    ``tokenize(text)`` when the caller has it already.
     """
-    tokens = tokenize(text)
+    tokens = tokenize(text) if tokens is None else tokens
     sentences: list[list[Token]] = []
     current: list[Token] = []
     ended = False
