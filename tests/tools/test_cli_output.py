@@ -21,7 +21,7 @@ from raqib.tools.report import dlq_reason, events_table_limited, run_summary
 from raqib.tools.tail import format_record
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO_ROOT / "tests" / "examples"
+EXAMPLES = REPO_ROOT / "tests" / "contracts" / "examples"
 
 
 class FakeTerminal(io.StringIO):
@@ -103,7 +103,7 @@ def test_setup_is_idempotent_and_survives_an_unwritable_log_dir(
     terminal = io.StringIO()
     logs.setup_cli_logging(tmp_path / "a.log", stream=io.StringIO())
     assert logs.setup_cli_logging(blocker / "b.log", stream=terminal) is None
-    logging.getLogger("streams.x").info("once")
+    logging.getLogger("raqib.x").info("once")
     assert terminal.getvalue() == "once\n"  # the first call's handlers were replaced, not doubled
 
 
@@ -218,7 +218,7 @@ def test_batch_cli_prints_a_summary_not_a_table_and_no_library_chatter(tmp_path:
     out = tmp_path / "events.jsonl"
     env = {**os.environ, "RAQIB_LOG_DIR": str(tmp_path / "logs")}
     env.pop("RAQIB_LOG_LEVEL", None)
-    examples = REPO_ROOT / "streams" / "examples"
+    examples = REPO_ROOT / "src" / "raqib" / "tools" / "examples"
     args = [sys.executable, "-m", "raqib.tools.cli", "batch", str(examples), "--out", str(out)]
     result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
