@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from raqib.stages.numbers import casualty_mentions, parse_count
+from raqib.stages.vocab import (
+    NUMBER_VOCABULARY_PATH,
+    DataFileError,
+    NumberPhraseListName,
+    NumberValueListName,
+    NumberWordListName,
+    load_vocabulary,
+    number_vocabulary,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,6 +125,23 @@ def test_persian_keyboard_text_counts_like_arabic_keyboard_text() -> None:
     assert [(m.kind, m.count.exact) for m in persian] == [("killed", 12)]
 
 
+@pytest.mark.parametrize(
+    ("arabic", "expected"),
+    [
+        ("سقط 12 قتيلاً في القصف", [("killed", 12, None)]),
+        ("قتل اثني عشر جندياً", [("killed", 12, None)]),
+        ("انفجار بلا قتلى", [("killed", 0, None)]),
+        ("مقتل 14 عنصراً من قوات النظام كما أصيب 3", [("killed", 14, "قوات النظام"), ("injured", 3, None)]),
+    ],
+)
+def test_persian_yeh_and_keheh_give_the_arabic_keyboard_counts(arabic: str, expected: list[tuple[str, int, str | None]]) -> None:
+    """The same sentence typed on a Persian keyboard (ی U+06CC for ي/ى, ک U+06A9 for ك): same kinds, counts, sides."""
+    persian = arabic.replace("ي", "\u06cc").replace("ى", "\u06cc").replace("ك", "\u06a9")
+    assert persian != arabic
+    for text in (arabic, persian):
+        assert [(m.kind, m.count.exact, m.side_surface) for m in casualty_mentions(text)] == expected, text
+
+
 def test_ranges_with_a_detached_waw_and_standalone_million() -> None:
     for text in ("بين 10 و 20", "بين 10 و20", "بين عشرة وعشرين"):
         count = parse_count(text)
@@ -125,3 +153,56 @@ def test_ranges_with_a_detached_waw_and_standalone_million() -> None:
 def test_none_phrase_at_sentence_start_keeps_its_own_words() -> None:
     none = casualty_mentions("بلا قتلى")
     assert [(m.kind, m.count.exact, m.count.text) for m in none] == [("killed", 0, "بلا قتلى")]
+
+
+# ---------------------------------------------------------------- the number vocabulary (data/number_vocabulary.yaml)
+
+
+def test_shipped_number_vocabulary_loads_folded() -> None:
+    voc = number_vocabulary()
+    assert voc.v("units")["ثلاثه"] == 3  # 'ثلاثة' folded
+    assert voc.v("large_numbers")["مليون"] == 1_000_000
+    assert (voc.v("vague_min")["عشرات"], voc.v("vague_max")["عشرات"]) == (10, 99)
+    assert "عده" in voc.v("vague_min") and "عده" not in voc.v("vague_max")  # 'عدة': no upper bound
+    assert "قتلي" in voc.w("killed_words")  # 'قتلى' folded
+    assert ("اكثر", "من") in voc.p("more_than")
+    assert ("بلا",) in voc.p("none_cues")
+
+
+def _edited(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
+    """The shipped file with ``old`` replaced by ``new`` once, and the line ``new`` starts on."""
+    text = NUMBER_VOCABULARY_PATH.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    edited = text.replace(old, new)
+    path = tmp_path / "numbers.yaml"
+    path.write_text(edited, encoding="utf-8")
+    return path, edited[: edited.index(new)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("entries: [عشر, عشرة]", "entries: [عشر, عشرة, عشرَ]", "'عشرَ' in 'teen_words' folds to the same form as 'عشر'"),
+        ("            عشر: 10, عشرة: 10}", "            عشر: 10, عشرة: 10, عشره: 10}", "'عشره' in 'units' folds to the same form as 'عشرة'"),
+        ("entries: [بين]", "entries: [بين, ما بين]", "'ما بين' in word list 'range_words' holds a space"),
+        ("            عشر: 10, عشرة: 10}", "            عشر: 10, عشرة: 10, خمسة عشر: 15}", "'خمسة عشر' in values list 'units' holds a space"),
+        ("range_words:\n", "rang_words:\n", "unknown list 'rang_words'"),
+        ("            بضعة: 9, بضع: 9}", "            بضعة: 9, بضع: 9, نيف: 9}", "'نيف' in 'vague_max' is not in 'vague_min'"),
+        ("entries: [إصابة, ", "entries: [إصابة, قتلى, ", "'قتلى' is in both 'killed_words' and 'injured_words'"),
+    ],
+)
+def test_bad_number_vocabulary_entries_fail_naming_the_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path, line = _edited(tmp_path, old, new)
+    with pytest.raises(DataFileError) as err:
+        number_vocabulary.__wrapped__(path)
+    assert message in str(err.value)
+    assert f"numbers.yaml:{line}:" in str(err.value)
+
+
+def test_a_missing_number_list_is_named(tmp_path: Path) -> None:
+    text = NUMBER_VOCABULARY_PATH.read_text(encoding="utf-8")
+    start = text.index("range_words:")
+    path = tmp_path / "numbers.yaml"
+    path.write_text(text[:start] + text[text.index("\n\n", start) + 2 :], encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"lists missing: \['range_words'\]"):
+        load_vocabulary(path, NumberWordListName, NumberPhraseListName, NumberValueListName)

@@ -12,7 +12,10 @@ Conventions (kept here so every consumer reads counts the same way):
   عدة / عدد من → min 2.
 
 Parsing works token by token on a folded copy of each token (diacritics and tatweel dropped, alef/yaa/taa
-marbuta unified, Eastern digits to ASCII) while offsets stay on the caller's text, so evidence spans are exact.
+marbuta unified, Persian-keyboard letters and Eastern digits folded) while offsets stay on the caller's text,
+so evidence spans are exact. Every word the parser knows (number words, modifiers, casualty words, person
+nouns, cues) is data: ``data/number_vocabulary.yaml``, validated and folded on load
+(``raqib.stages.vocab.number_vocabulary``); what stays in this module is clitic letters and punctuation.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from raqib.contracts.events import Count
+from raqib.stages.vocab import number_vocabulary
 from raqib.text.normalize import matching_form
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z\u0621-\u065F\u0660-\u0669\u066E-\u06D3\u06F0-\u06F9\u0640\u0670]+")
@@ -49,51 +53,36 @@ def tokens(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group(), fold(m.group())) for m in _TOKEN_RE.finditer(text)]
 
 
-_UNITS: dict[str, int] = {
-    "واحد": 1, "واحده": 1, "احد": 1, "احدي": 1,
-    "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "اثنا": 2, "اثني": 2, "اثنتا": 2, "اثنتي": 2,
-    "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
-    "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9,
-    "عشر": 10, "عشره": 10,
-}  # fmt: skip
-_TEEN_TAIL = frozenset({"عشر", "عشره"})
-_TENS: dict[str, int] = {}
-for _stem, _val in (
-    ("عشر", 20),
-    ("ثلاث", 30),
-    ("اربع", 40),
-    ("خمس", 50),
-    ("ست", 60),
-    ("سبع", 70),
-    ("ثمان", 80),
-    ("تسع", 90),
-):
-    _TENS[_stem + "ون"] = _val
-    _TENS[_stem + "ين"] = _val
-_HUNDRED = frozenset({"مئه", "مائه", "ميه"})
-_HUNDREDS: dict[str, int] = {"مئه": 100, "مائه": 100, "مئتان": 200, "مئتين": 200, "مائتان": 200, "مائتين": 200,
-                             "مئتا": 200, "مائتا": 200, "مئتي": 200, "مائتي": 200}  # fmt: skip
-for _stem, _val in (("ثلاث", 3), ("اربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("تسع", 9)):
-    for _h in ("مئه", "مائه"):
-        _HUNDREDS[_stem + _h] = _val * 100
-_THOUSAND_SINGLE = {"الف": 1000, "الفان": 2000, "الفين": 2000, "الفي": 2000,
-                    "مليون": 1_000_000, "مليونان": 2_000_000, "مليونين": 2_000_000, "مليار": 1_000_000_000}
-_THOUSAND_MULT = frozenset({"الف", "الاف", "الفا"})
-_MILLION_MULT = frozenset({"مليون", "ملايين", "مليونا"})
+_V = number_vocabulary()
+_UNITS = _V.v("units")
+_TEEN_TAIL = _V.w("teen_words")
+_TENS = _V.v("tens")
+_HUNDRED = _V.w("hundred_words")
+_HUNDREDS = _V.v("hundreds")
+_THOUSAND_SINGLE = _V.v("large_numbers")
+_THOUSAND_MULT = _V.w("thousand_multipliers")
+_MILLION_MULT = _V.w("million_multipliers")
 
-_VAGUE: dict[str, tuple[int, int | None]] = {
-    "عشرات": (10, 99), "العشرات": (10, 99),
-    "مئات": (100, 999), "المئات": (100, 999), "مايات": (100, 999),
-    "الاف": (1000, 9999), "الالاف": (1000, 9999),
-    "عده": (2, None), "بضعه": (3, 9), "بضع": (3, 9),
-}  # fmt: skip
-_VAGUE_OF_THOUSANDS = {"الاف", "الالاف"}
+_VAGUE: dict[str, tuple[int, int | None]] = {w: (lo, _V.v("vague_max").get(w)) for w, lo in _V.v("vague_min").items()}
+_VAGUE_BEFORE_THOUSANDS = _V.w("vague_before_thousands")
+_VAGUE_OF_THOUSANDS = _V.w("vague_thousands")
 
-_APPROX_BEFORE = frozenset({"نحو", "حوالي", "قرابه", "زهاء", "يقارب", "يناهز", "قرابت"})
-_APPROX_AFTER = frozenset({"تقريبا"})
-_MORE_THAN = (("اكثر", "من"), ("يزيد", "عن"), ("يزيد", "علي"), ("ازيد", "من"), ("يربو", "علي"), ("يفوق",))
-_AT_LEAST_BEFORE = (("يقل", "عن"), ("يقل", "علي"))
-_LESS_THAN = (("اقل", "من"),)
+
+def _longest_first(phrases: frozenset[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """A phrase list in a fixed order, longest first, so the longest phrase that matches wins."""
+    return tuple(sorted(phrases, key=lambda p: (-len(p), p)))
+
+
+_SOME = _longest_first(_V.p("some_phrases"))
+_APPROX_BEFORE = _V.w("approx_before")
+_APPROX_AFTER = _V.w("approx_after")
+_MORE_THAN = _longest_first(_V.p("more_than"))
+_AT_LEAST_BEFORE = _longest_first(_V.p("at_least_before"))
+_AT_LEAST_NEGATION = _V.w("at_least_negation")
+_AT_LEAST_AFTER = _longest_first(_V.p("at_least_after"))
+_LESS_THAN = _longest_first(_V.p("less_than"))
+_MODIFIER_LEAD = _V.w("modifier_lead")
+_RANGE_WORDS = _V.w("range_words")
 _PREFIXES = ("و", "ف", "ب", "ل")
 
 
@@ -220,14 +209,14 @@ def _modifier_before(toks: list[Token], i: int) -> tuple[str | None, int]:
     for seq in _MORE_THAN:
         k = i - len(seq)
         if _matches(toks, k, seq):
-            return "more", k - 1 if k > 0 and toks[k - 1].form in ("ما",) else k
+            return "more", k - 1 if k > 0 and toks[k - 1].form in _MODIFIER_LEAD else k
     for seq in _AT_LEAST_BEFORE:
         k = i - len(seq)
         if _matches(toks, k, seq):
             start = k
-            if start > 0 and toks[start - 1].form == "لا":
+            if start > 0 and toks[start - 1].form in _AT_LEAST_NEGATION:
                 start -= 1
-                if start > 0 and toks[start - 1].form == "ما":
+                if start > 0 and toks[start - 1].form in _MODIFIER_LEAD:
                     start -= 1
                 return "at_least", start
     for seq in _LESS_THAN:
@@ -236,17 +225,19 @@ def _modifier_before(toks: list[Token], i: int) -> tuple[str | None, int]:
             return "less", k
     if i > 0 and any(f in _APPROX_BEFORE for f in _strip_prefix(toks[i - 1].form)):
         k = i - 1
-        if k > 0 and toks[k - 1].form == "ما":
+        if k > 0 and toks[k - 1].form in _MODIFIER_LEAD:
             k -= 1
         return "approx", k
     return None, i
 
 
 def _at_least_after(toks: list[Token], j: int, window: int = 3) -> int | None:
-    """'على الأقل' within a few tokens after the number (after its noun): return the end token index."""
+    """'على الأقل' (at_least_after) starting within a few tokens after the number (after its noun): return
+    the end token index."""
     for k in range(j, min(j + window, len(toks) - 1)):
-        if toks[k].form in ("علي", "عل") and toks[k + 1].form in ("الاقل", "الاقلّ"):
-            return k + 2
+        for seq in _AT_LEAST_AFTER:
+            if tuple(t.form for t in toks[k : k + len(seq)]) == seq:
+                return k + len(seq)
     return None
 
 
@@ -258,7 +249,7 @@ def find_counts(text: str, toks: list[Token] | None = None) -> list[CountSpan]:
     while i < len(toks):
         form = toks[i].form
         # 'بين N و M' range
-        if _strip_prefix(form)[-1] == "بين" or form == "بين":
+        if any(f in _RANGE_WORDS for f in _strip_prefix(form)):
             a = parse_number_at(text, toks, i + 1)
             if a is not None and a[1] < len(toks) and toks[a[1]].form.startswith("و"):
                 # 'بين 10 و20' (the و attached) or 'بين 10 و 20' (the و on its own)
@@ -313,20 +304,21 @@ def _vague_at(toks: list[Token], i: int) -> tuple[int, int | None, int] | None:
             lo, hi = _VAGUE[form]
             j = i + 1
             if (
-                form in ("عشرات", "العشرات", "مئات", "المئات")
+                form in _VAGUE_BEFORE_THOUSANDS
                 and j < len(toks)
                 and toks[j].form in _VAGUE_OF_THOUSANDS
             ):
                 lo, hi = lo * 1000, (hi * 1000 + 999) if hi is not None else None
                 j += 1
             return lo, hi, j
-        if form == "عدد" and i + 1 < len(toks) and toks[i + 1].form == "من":
-            return 2, None, i + 1
+        for seq in _SOME:  # 'عدد من': the count's text is 'عدد'
+            if form == seq[0] and tuple(t.form for t in toks[i + 1 : i + len(seq)]) == seq[1:]:
+                return 2, None, i + max(len(seq) - 1, 1)
     return None
 
 
 def parse_count(text: str) -> Count | None:
-    """The first count expression in ``text`` ('أكثر من مئة' → min 101; 'نحو (500)' → 500, approximate)."""
+    """The first count expression in ``text`` ('أكثر من مئة' → min 100; 'نحو (500)' → 500, approximate)."""
     found = find_counts(text)
     return found[0].count if found else None
 
@@ -335,189 +327,37 @@ def parse_count(text: str) -> Count | None:
 
 CasualtyKind = Literal["killed", "injured", "captured"]
 
-_KILLED = frozenset(
-    [
-        "مقتل",
-        "قتل",
-        "قتلوا",
-        "قتلت",
-        "قتلا",
-        "قتلي",
-        "قتيل",
-        "قتيلا",
-        "قتيلان",
-        "قتيلين",
-        "يقتل",
-        "تقتل",
-        "مصرع",
-        "استشهاد",
-        "استشهد",
-        "استشهدوا",
-        "شهيد",
-        "شهيدا",
-        "شهداء",
-        "حتفهم",
-        "لقي",
-        "لقوا",
-        "مصرعه",
-        "مصرعهم",
-        "مصرعها",
-        "بحياه",
-        "حتفه",
-        "حتفها",
-        "قضوا",
-        "قضي",
-        "مقتلهم",
-        "مقتله",
-        "وفاه",
-        "ذبح",
-        "ذبحوا",
-        "اعدام",
-        "اعدم",
-        "اعدموا",
-    ]
-)
-_INJURED = frozenset(
-    [
-        "اصابه",
-        "اصابات",
-        "اصيب",
-        "اصيبوا",
-        "اصيبت",
-        "اصابت",
-        "اصابوا",
-        "جرح",
-        "جرحي",
-        "جريح",
-        "جريحا",
-        "جريحان",
-        "جريحين",
-        "جرحوا",
-        "جروح",
-        "مصاب",
-        "مصابا",
-        "مصابين",
-        "مصابون",
-    ]
-)
-_CAPTURED = frozenset(
-    [
-        "اسر",
-        "اسري",
-        "اسير",
-        "اعتقال",
-        "اعتقل",
-        "اعتقلت",
-        "اعتقلوا",
-        "خطف",
-        "خطفت",
-        "خطفوا",
-        "اختطاف",
-        "اختطف",
-        "اختطفت",
-        "اختطفوا",
-        "احتجاز",
-        "احتجز",
-        "احتجزت",
-        "توقيف",
-        "اوقف",
-    ]
-)
+_KILLED = _V.w("killed_words")
+_INJURED = _V.w("injured_words")
+_CAPTURED = _V.w("captured_words")
 #: Every word that introduces a casualty figure (killed, injured or captured), in matching form.
 CASUALTY_WORDS: frozenset[str] = _KILLED | _INJURED | _CAPTURED
 # "X قتيل/جريح": the noun itself names the kind, so a number right before it is that kind's count.
 _KIND_NOUNS: dict[str, CasualtyKind] = {
-    **{w: "killed" for w in ("قتيل", "قتيلا", "قتلي", "قتيلان", "قتيلين", "شهيد", "شهيدا", "شهداء")},
-    **{w: "injured" for w in ("جريح", "جريحا", "جرحي", "جريحان", "جريحين", "مصابا", "مصابين")},
-    **{
-        w: "captured"
-        for w in ("اسير", "اسيرا", "اسري", "معتقلا", "معتقلين", "مختطفا", "مختطفين", "رهينه", "رهائن")
-    },
+    **{w: "killed" for w in _V.w("killed_count_nouns")},
+    **{w: "injured" for w in _V.w("injured_count_nouns")},
+    **{w: "captured" for w in _V.w("captured_count_nouns")},
 }
-DUAL_PERSON_NOUNS = frozenset(
-    [
-        "شخصين",
-        "شخصان",
-        "جنديين",
-        "جنديان",
-        "عنصرين",
-        "عنصران",
-        "طفلين",
-        "طفلان",
-        "شرطيين",
-        "شرطيان",
-        "ضابطين",
-        "ضابطان",
-        "شقيقين",
-        "شقيقان",
-        "ضابطي",
-        "جنديي",
-        "عنصري",
-        "شرطيي",
-        "مدنيين اثنين",
-    ]
-)
-_SINGLE_PERSON = frozenset(
-    [
-        "شخص",
-        "جندي",
-        "عنصر",
-        "مدني",
-        "طفل",
-        "طفله",
-        "امراه",
-        "رجل",
-        "مواطن",
-        "ضابط",
-        "مقاتل",
-        "شرطي",
-        "صحفي",
-        "صحافي",
-        "طالب",
-        "مدرس",
-        "سائق",
-        "قائد",
-        "قيادي",
-        "عسكري",
-        "مسلح",
-        "ناشط",
-    ]
-)
-_COMBINED_FIRST = frozenset({"مقتل", "قتل", "سقوط", "استشهاد"})
-_COMBINED_SECOND = frozenset({"جرح", "اصابه", "اصابات", "جرحي"})
-_SUBSET_CUES = frozenset({"بينهم", "منهم", "بينهما", "بينهن", "ضمنهم"})
-_NONE_CUES = (("دون", "وقوع"), ("دون", "سقوط"), ("دون", "ان"), ("لم", "يسفر"), ("لم", "يسبب"), ("لم", "تسفر"),
-              ("لم", "يوقع"), ("لم", "تسبب"), ("بلا",), ("دون", "انباء", "عن"), ("ترد", "انباء", "عن"),
-              ("ترد", "معلومات", "عن"), ("دون", "ورود", "انباء", "عن"), ("دون", "تسجيل"))  # fmt: skip
-_SIDE_STOP = frozenset(
-    [
-        "في",
-        "جراء",
-        "اثر",
-        "بعد",
-        "خلال",
-        "عندما",
-        "حين",
-        "حيث",
-        "بينهم",
-        "منهم",
-        "وذلك",
-        "بسبب",
-        "نتيجه",
-        "عقب",
-        "قرب",
-        "الي",
-        "علي",
-        "اثناء",
-        "اليوم",
-        "امس",
-        "بالاضافه",
-        "فيما",
-        "بينما",
-        "كما",
-    ]
-)
+#: Dual person nouns ('شخصين', 'ضابطي'), in matching form: a casualty word before one counts 2.
+DUAL_PERSON_NOUNS: frozenset[str] = _V.w("dual_person_nouns")
+_SINGLE_PERSON = _V.w("single_person_nouns")
+_COMBINED_FIRST = _V.w("combined_first")
+_COMBINED_SECOND = _V.w("combined_second")
+_GENERAL_CASUALTY = _V.w("general_casualty_words")
+_SUBSET_CUES = _V.w("subset_cues")
+_NONE_CUES = _longest_first(_V.p("none_cues"))
+_SIDE_STOP = _V.w("side_stop")
+_SIDE_PREPOSITIONS = _V.w("side_prepositions")
+_TRIGGER_GAP = _V.w("trigger_gap_words")
+_TRIGGER_SEARCH_STOP = _V.w("trigger_search_stop")
+_KILLING_VERB_STEMS = tuple(sorted(_V.w("killing_verb_stems")))
+_PASSIVE_VERB_INITIALS = _V.w("passive_verb_initials")
 _CLAUSE_PUNCT = re.compile(r"[،,.؛;:!?؟()\n]")
+
+
+def _killing_verb(form: str) -> bool:
+    """Does the word start with a killing verb stem, after at most one و/ف ('قتل', 'قتلوا', 'وقتلت')?"""
+    return form.startswith(_KILLING_VERB_STEMS) or (form[:1] in ("و", "ف") and form[1:].startswith(_KILLING_VERB_STEMS))
 
 
 def _singular(form: str) -> bool:
@@ -568,14 +408,14 @@ def _side_after(text: str, toks: list[Token], j: int) -> tuple[int, int] | None:
     # skip the counted noun ('عنصرا', 'مقاتلين', ...) — at most one token, not a stop word
     if (
         k < len(toks)
-        and toks[k].form not in ("من",)
+        and toks[k].form not in _SIDE_PREPOSITIONS
         and toks[k].form not in _SIDE_STOP
         and _kind_of(toks[k].form) is None
     ) and not _clause_break(text, toks[k - 1].end if k > 0 else 0, toks[k].start):
         k += 1
     if (
         k < len(toks)
-        and toks[k].form in ("من", "مِن")
+        and toks[k].form in _SIDE_PREPOSITIONS
         and not _clause_break(text, toks[k - 1].end, toks[k].start)
     ):
         j0 = k + 1
@@ -628,7 +468,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                         extra.append(kinds[k])
                         kind, trig = kinds[k - 1], k - 1
                     break
-                if toks[k].form in ("عن", "الي", "علي", "من") and k > 0:
+                if toks[k].form in _TRIGGER_GAP and k > 0:
                     continue
                 if k < i0 - 2:
                     break
@@ -642,7 +482,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                         break
                     kind, trig = kinds[k], k
                     break
-                if toks[k].form in _SUBSET_CUES or toks[k].form in ("في", "جراء", "اثر"):
+                if toks[k].form in _SUBSET_CUES or toks[k].form in _TRIGGER_SEARCH_STOP:
                     break
         if kind is None:
             continue
@@ -657,7 +497,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
             if (
                 not _clause_break(text, toks[i1].end, toks[b - 1].end)
                 and all(kinds[x] is None and toks[x].form not in _SIDE_STOP for x in range(a, b))
-                and toks[a].form not in ("من",)
+                and toks[a].form not in _SIDE_PREPOSITIONS
             ):
                 side_range = (a, b)
         m = CasualtyMention(
@@ -685,7 +525,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
         if none_cue is not None:
             phrase = text[toks[k - len(none_cue)].start : toks[k].end]  # 'بلا قتلى', 'دون وقوع قتلى'
             # 'دون أنباء عن إصابات': 'إصابات' are casualties, killed and wounded alike
-            extra: list[CasualtyKind] = ["killed"] if toks[k].form in ("اصابات", "الاصابات") else []
+            extra: list[CasualtyKind] = ["killed"] if toks[k].form in _GENERAL_CASUALTY else []
             mentions.append(CasualtyMention(kind=kind, count=Count(min=0, max=0, exact=0, text=phrase),
                                             start=toks[k].start, end=toks[k].end, trigger=toks[k].text,
                                             extra_kinds=extra))  # fmt: skip
@@ -698,7 +538,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
             continue
         nxt = _strip_prefix(toks[k + 1].form)[-1]
         value = 2 if nxt in DUAL_PERSON_NOUNS else 1 if _singular(nxt) else None
-        if value is None and toks[k].form.startswith(("قتل", "وقتل", "فقتل")) and not toks[k].form.endswith("ى"):
+        if value is None and _killing_verb(toks[k].form):
             # 'قتل حزب العمال الكردستاني ضابطي شرطة': verb, its subject, then the victims
             for x in range(k + 2, min(k + 6, len(toks))):
                 if _clause_break(text, toks[x - 1].end, toks[x].start) or kinds[x] is not None:
@@ -717,7 +557,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
         if value is None:
             # 'جنديا أميركيا قتل': a singular person noun just before a passive/perfect verb
             before = [toks[x].form for x in range(max(0, k - 2), k)]
-            if toks[k].form[:1] in ("ق", "ا", "ج", "خ") and any(
+            if toks[k].form[:1] in _PASSIVE_VERB_INITIALS and any(
                 _singular(_strip_prefix(b)[-1]) or _strip_prefix(b)[-1] in DUAL_PERSON_NOUNS for b in before
             ):
                 phrase_start = next(

@@ -27,6 +27,7 @@ from raqib.text.normalize import matching_form
 
 VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "event_vocabulary.yaml"
 PLACE_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "place_vocabulary.yaml"
+NUMBER_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "number_vocabulary.yaml"
 
 #: The lists the code reads; the file must define exactly these (a typo in a name fails loudly).
 WordListName = Literal[
@@ -44,6 +45,21 @@ PhraseListName = Literal[
     "clause_pair", "attacker_mark", "backer_mark", "excessive_force", "aggregate_phrases",
     "background_phrases", "locative_phrases", "regime_air_phrases", "side_pairs", "so_far_phrases",
 ]
+
+#: The lists ``raqib.stages.numbers`` reads (``data/number_vocabulary.yaml``).
+NumberWordListName = Literal[
+    "teen_words", "hundred_words", "thousand_multipliers", "million_multipliers", "vague_thousands",
+    "vague_before_thousands", "approx_before", "approx_after", "modifier_lead", "at_least_negation",
+    "range_words", "killed_words", "injured_words", "captured_words", "killed_count_nouns",
+    "injured_count_nouns", "captured_count_nouns", "dual_person_nouns", "single_person_nouns",
+    "combined_first", "combined_second", "subset_cues", "general_casualty_words", "side_stop",
+    "side_prepositions", "trigger_gap_words", "trigger_search_stop", "killing_verb_stems",
+    "passive_verb_initials",
+]  # fmt: skip
+NumberPhraseListName = Literal[
+    "more_than", "at_least_before", "less_than", "at_least_after", "some_phrases", "none_cues",
+]  # fmt: skip
+NumberValueListName = Literal["units", "tens", "hundreds", "large_numbers", "vague_min", "vague_max"]
 
 
 class DataFileError(ValueError):
@@ -72,10 +88,10 @@ class Vocabulary:
     phrases: dict[str, frozenset[tuple[str, ...]]]
     values: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def w(self, name: WordListName) -> frozenset[str]:
+    def w(self, name: WordListName | NumberWordListName) -> frozenset[str]:
         return self.words[name]
 
-    def p(self, name: PhraseListName) -> frozenset[tuple[str, ...]]:
+    def p(self, name: PhraseListName | PlacePhraseListName | NumberPhraseListName) -> frozenset[tuple[str, ...]]:
         return self.phrases[name]
 
     def v(self, name: str) -> dict[str, int]:
@@ -196,3 +212,26 @@ def vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
 def place_vocabulary(path: Path = PLACE_VOCABULARY_PATH) -> Vocabulary:
     """The linker's place words (``data/place_vocabulary.yaml``), loaded once per process."""
     return load_vocabulary(path, None, PlacePhraseListName)
+
+
+@lru_cache(maxsize=4)
+def number_vocabulary(path: Path = NUMBER_VOCABULARY_PATH) -> Vocabulary:
+    """The count parser's words (``data/number_vocabulary.yaml``), loaded once per process.
+
+    Besides the checks of every file: a word of ``vague_max`` must be in ``vague_min`` (its lowest figure),
+    and no word may be in two of killed/injured/captured words or count nouns (its kind would be ambiguous).
+    """
+    voc = load_vocabulary(path, NumberWordListName, NumberPhraseListName, NumberValueListName)
+    text = path.read_text(encoding="utf-8")
+    raw, lines = yaml.safe_load(text), _entry_lines(text)
+    for i, entry in enumerate(raw["vague_max"]["entries"]):
+        if matching_form(str(entry)) not in voc.v("vague_min"):
+            raise DataFileError(f"{path}:{lines.get(('vague_max', i), 0)}: {entry!r} in 'vague_max' is not in 'vague_min'")
+    for group in (("killed_words", "injured_words", "captured_words"),
+                  ("killed_count_nouns", "injured_count_nouns", "captured_count_nouns")):  # fmt: skip
+        for a, first in enumerate(group):
+            for second in group[a + 1 :]:
+                for i, entry in enumerate(raw[second]["entries"]):
+                    if matching_form(entry) in voc.w(first):  # type: ignore[arg-type]
+                        raise DataFileError(f"{path}:{lines.get((second, i), 0)}: {entry!r} is in both {first!r} and {second!r}")
+    return voc
