@@ -52,7 +52,7 @@ def test_a_missing_route_or_a_wrong_topic_contract_is_refused() -> None:
     class EventsOnOther(LangidStage):
         writes: ClassVar[dict[str, type[BaseModel]]] = {"arabic": LangidStage.writes["arabic"], "other": Event}
 
-    with pytest.raises(ChainError, match="langid/other writes Event, but topic raqib.articles.other.v1"):
+    with pytest.raises(ChainError, match=r"langid/other writes Event, but topic raqib\.articles\.other\.v1"):
         check_chain([EventsOnOther if cls is LangidStage else cls for cls in STAGE_CLASSES])
 
 
