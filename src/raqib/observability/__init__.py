@@ -1,1 +1,1 @@
-"""."""
+"""What operators see: every Prometheus metric, ``/healthz``, log routing, the Alertmanager push."""
