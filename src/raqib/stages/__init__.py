@@ -1,8 +1,7 @@
 """Pure NLP stages: plain functions and classes taking and returning ``raqib.contracts`` objects.
 
 Nothing here imports Faust, Kafka or the settings; ``raqib.pipeline.chain`` wraps each in a stage that the
-stream agents, ``raqib batch``
-and the tests run alike. Follow one article in this order:
+stream agents, ``raqib batch`` and the tests run alike. Follow one article in this order:
 
 - ``clean.clean_article(RawArticle) -> CleanArticle``: boilerplate/repeats out, offset map, dates;
 - ``langid.LanguageIdentifier.route(CleanArticle) -> LanguageTaggedArticle``: Arabic or routed aside;
