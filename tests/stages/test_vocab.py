@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from raqib.stages.vocab import DataFileError, load_vocabulary, place_vocabulary, vocabulary
+from raqib.stages.vocab import (
+    DataFileError,
+    DatePhraseListName,
+    DatePhraseValueListName,
+    DateValueListName,
+    DateWordListName,
+    date_vocabulary,
+    load_vocabulary,
+    place_vocabulary,
+    vocabulary,
+)
 
 
 def test_shipped_vocabularies_load_folded() -> None:
@@ -49,3 +59,61 @@ def test_a_space_in_a_word_list_and_a_folded_duplicate_name_their_line(tmp_path:
     path.write_text(doubled, encoding="utf-8")
     with pytest.raises(DataFileError, match=r"folds to the same form as 'كما'"):
         load_vocabulary(path)
+
+
+# --- the date parsers' vocabulary (data/date_vocabulary.yaml) -------------------------------------------
+
+DATE_VOCABULARY = Path(__file__).resolve().parents[2] / "src" / "raqib" / "stages" / "data" / "date_vocabulary.yaml"
+
+
+def test_shipped_date_vocabulary_loads_folded() -> None:
+    voc = date_vocabulary()
+    assert voc.v("gregorian_months")["ابريل"] == 4  # 'أبريل' folded: 'ابريل'/'إبريل' need no entry of their own
+    assert voc.v("levantine_months")["اذار"] == 3
+    assert voc.v("levantine_months")["كانون الثاني"] == 1  # a phrase-valued list: the key keeps its words
+    assert voc.v("hijri_months")["ذي الحجه"] == 12
+    assert voc.v("ordinal_days")["الحادي والعشرين"] == 21
+    assert sorted(voc.v("weekdays").values()) == list(range(7))
+    assert "الماضي" in voc.w("past_words")
+    assert ("الليله", "الماضيه") in voc.p("yesterday_phrases")
+    for name in ("gregorian_months", "levantine_months", "hijri_months"):
+        assert set(voc.v(name).values()) == set(range(1, 13)), name
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def _load_dates(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "dates.yaml"
+    path.write_text(text, encoding="utf-8")
+    load_vocabulary(path, DateWordListName, DatePhraseListName, DateValueListName, DatePhraseValueListName)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        # a hand-folded copy of a month already listed
+        ("    أبريل: 4\n", "    أبريل: 4\n    إبريل: 4\n", "    إبريل: 4", r"'إبريل' in 'gregorian_months' folds to the same form as 'أبريل'"),
+        # a space where one token is expected: only the month names and ordinal days may be phrases
+        ("    ثلاثة: 3\n", "    ثلاثة أيام: 3\n", "    ثلاثة أيام: 3", r"'ثلاثة أيام' in values list 'day_count_words' holds a space"),
+        ("  entries: [الماضي, الفائت, المنصرم]", "  entries: [الماضي, الفائت, المنصرم, قبل الماضي]",
+         "  entries: [الماضي, الفائت, المنصرم, قبل الماضي]", r"'قبل الماضي' in word list 'past_words' holds a space"),
+        ("past_words:\n", "past_wrods:\n", "past_wrods:", r"unknown list 'past_wrods'"),
+    ],
+)  # fmt: skip
+def test_bad_date_entries_fail_with_their_line(tmp_path: Path, old: str, new: str, needle: str, message: str) -> None:
+    shipped = DATE_VOCABULARY.read_text(encoding="utf-8")
+    assert old in shipped
+    text = shipped.replace(old, new, 1)
+    with pytest.raises(DataFileError, match=message) as err:
+        _load_dates(tmp_path, text)
+    assert f"dates.yaml:{_line_of(text, needle)}:" in str(err.value)
+
+
+def test_a_missing_date_list_is_named(tmp_path: Path) -> None:
+    shipped = DATE_VOCABULARY.read_text(encoding="utf-8")
+    start = shipped.index("next_day_words:\n")
+    text = shipped[:start] + shipped[shipped.index("\n\n", start) + 2 :]
+    with pytest.raises(DataFileError, match=r"lists missing: \['next_day_words'\]"):
+        _load_dates(tmp_path, text)

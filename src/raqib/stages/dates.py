@@ -4,7 +4,9 @@ Pages mix several calendars and spellings of the same month: Egyptian/Gulf trans
 ديسمبر), Levantine/Syriac names (كانون الثاني … كانون الأول), both together ("مارس/آذار"), Maghrebi
 forms (جانفي، يوليوز، غشت …), Hijri months ("15 رمضان 1442 هـ"), numeric dates and Arabic-Indic digits.
 All matching runs on the *matching form* (see ``raqib.text.normalize``) so hamza/taa-marbuta/yaa spelling
-variants and diacritics do not matter; offsets are mapped back to the raw page.
+variants and diacritics do not matter; offsets are mapped back to the raw page. The month names, weekdays
+and the words around a date are data (``data/date_vocabulary.yaml``, ``raqib.stages.vocab.date_vocabulary``);
+the shape of a date expression is here.
 
 Choosing the publication date is a judgement from layout cues: a "today" banner sits at the top edge
 next to weather/logo lines and is usually later than the other dates; a date inside a sentence is part
@@ -19,144 +21,63 @@ Hijri dates are converted with Umm al-Qura, the calendar Saudi and most Gulf sit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from raqib.contracts.articles import DateCandidate
+from raqib.stages.vocab import date_vocabulary
 from raqib.text.normalize import matching_form, matching_form_with_map, strip_diacritics
 
 Precision = Literal["day", "week", "month", "year", "none"]
 DateSource = Literal["producer", "page", "none"]
 Calendar = Literal["gregorian", "hijri"]
 
-# --- month tables (raw spellings; keys are folded to the matching form below) ---------------------------
+# --- vocabulary (data/date_vocabulary.yaml, folded on load) ---------------------------------------------
 
-#: Egyptian/Gulf transliterated Gregorian months (with common spelling variants) and Maghrebi forms.
-GREGORIAN_MONTHS: dict[str, int] = {
-    "يناير": 1,
-    "جانفي": 1,
-    "فبراير": 2,
-    "فيفري": 2,
-    "مارس": 3,
-    "أبريل": 4,
-    "إبريل": 4,
-    "ابريل": 4,
-    "أفريل": 4,
-    "مايو": 5,
-    "ماي": 5,
-    "يونيو": 6,
-    "يونيه": 6,
-    "جوان": 6,
-    "يوليو": 7,
-    "يوليه": 7,
-    "يوليوز": 7,
-    "جويلية": 7,
-    "أغسطس": 8,
-    "اغسطس": 8,
-    "أوت": 8,
-    "غشت": 8,
-    "سبتمبر": 9,
-    "شتنبر": 9,
-    "أكتوبر": 10,
-    "اكتوبر": 10,
-    "نوفمبر": 11,
-    "نونبر": 11,
-    "ديسمبر": 12,
-    "دجنبر": 12,
-}
+_D = date_vocabulary()
 
-#: Levantine/Iraqi (Syriac) month names, as used in Syria, Lebanon, Iraq, Jordan, Palestine.
-LEVANTINE_MONTHS: dict[str, int] = {
-    "كانون الثاني": 1,
-    "كانون ثاني": 1,
-    "شباط": 2,
-    "آذار": 3,
-    "نيسان": 4,
-    "أيار": 5,
-    "حزيران": 6,
-    "تموز": 7,
-    "آب": 8,
-    "أيلول": 9,
-    "تشرين الأول": 10,
-    "تشرين أول": 10,
-    "تشرين الثاني": 11,
-    "تشرين ثاني": 11,
-    "كانون الأول": 12,
-    "كانون أول": 12,
-}
-
+#: Egyptian/Gulf transliterated Gregorian months (with common spelling variants) and Maghrebi forms, by their
+#: matching form.
+GREGORIAN_MONTHS: dict[str, int] = _D.v("gregorian_months")
+#: Levantine/Iraqi (Syriac) month names, as used in Syria, Lebanon, Iraq, Jordan, Palestine ('كانون الثاني').
+LEVANTINE_MONTHS: dict[str, int] = _D.v("levantine_months")
 #: Hijri (Islamic lunar) months.
-HIJRI_MONTHS: dict[str, int] = {
-    "محرم": 1,
-    "المحرم": 1,
-    "صفر": 2,
-    "ربيع الأول": 3,
-    "ربيع أول": 3,
-    "ربيع الثاني": 4,
-    "ربيع ثاني": 4,
-    "ربيع الآخر": 4,
-    "جمادى الأولى": 5,
-    "جمادى الأول": 5,
-    "جمادى الآخرة": 6,
-    "جمادى الثانية": 6,
-    "جمادى الآخر": 6,
-    "رجب": 7,
-    "شعبان": 8,
-    "رمضان": 9,
-    "شوال": 10,
-    "ذو القعدة": 11,
-    "ذي القعدة": 11,
-    "ذو الحجة": 12,
-    "ذي الحجة": 12,
-}
+HIJRI_MONTHS: dict[str, int] = _D.v("hijri_months")
+#: Weekday names → Python weekday number (Monday 0).
+WEEKDAYS: dict[str, int] = _D.v("weekdays")
 
-WEEKDAYS: dict[str, int] = {
-    "الاثنين": 0,
-    "الإثنين": 0,
-    "الثلاثاء": 1,
-    "الأربعاء": 2,
-    "الخميس": 3,
-    "الجمعة": 4,
-    "السبت": 5,
-    "الأحد": 6,
-}
-
-
-def _fold_table(table: dict[str, int]) -> dict[str, int]:
-    return {" ".join(matching_form(k).split()): v for k, v in table.items()}
-
-
-_GREG_FOLDED: dict[str, int] = _fold_table(GREGORIAN_MONTHS) | _fold_table(LEVANTINE_MONTHS)
-_HIJRI_FOLDED: dict[str, int] = _fold_table(HIJRI_MONTHS)
+_GREG_FOLDED: dict[str, int] = GREGORIAN_MONTHS | LEVANTINE_MONTHS
+_HIJRI_FOLDED: dict[str, int] = HIJRI_MONTHS
 
 
 def month_number(name: str) -> tuple[int, Calendar] | None:
     """Month number and calendar of a month name in any spelling ("آذار", "اذار", "مارس", "رمضان")."""
-    key = " ".join(matching_form(name).split())
-    if key in _GREG_FOLDED:
-        return _GREG_FOLDED[key], "gregorian"
-    if key in _HIJRI_FOLDED:
-        return _HIJRI_FOLDED[key], "hijri"
-    return None
+    return _resolve_month(" ".join(matching_form(name).split()))
 
 
-def _alternation(names: list[str]) -> str:
-    parts = sorted(set(names), key=len, reverse=True)
-    return "|".join(r"\s+".join(re.escape(w) for w in name.split()) for name in parts)
+def alternation(names: Iterable[str], sep: str = r"\s+") -> str:
+    """Regex alternation of folded names (vocabulary entries), longest first so the longest one wins at a
+    position; ``sep`` stands between the words of a name (any whitespace by default)."""
+    parts = sorted(set(names), key=lambda n: (-len(n), n))
+    return "|".join(sep.join(re.escape(w) for w in name.split()) for name in parts)
 
 
-_MONTH = _alternation(list(_GREG_FOLDED) + list(_HIJRI_FOLDED))
+_MONTH = alternation(list(_GREG_FOLDED) + list(_HIJRI_FOLDED))
 _B = r"(?<![\w])"  # word start (Arabic letters are \w)
 _E = r"(?![\w])"
-_WEEKDAY = r"(?:(?:يوم\s+)?(?:" + _alternation([matching_form(w) for w in WEEKDAYS]) + r")\s*[،,]?\s+)?"
-_FILLER = r"(?:\s+(?:الفائت|الماضي|المنصرم|الجاري|الحالي|المقبل|القادم))?"
-_YEAR_WORD = r"(?:(?:من\s+)?(?:عام|العام|سنه|لعام)\s+)?"
+_WEEKDAY = r"(?:(?:يوم\s+)?(?:" + alternation(WEEKDAYS) + r")\s*[،,]?\s+)?"
+_FILLER = r"(?:\s+(?:" + alternation(_D.w("past_words") | _D.w("current_words") | _D.w("future_words")) + r"))?"
+_YEAR_WORDS = alternation(_D.w("year_words"))
+_YEAR_WORD = r"(?:(?:من\s+)?(?:" + _YEAR_WORDS + r")\s+)?"
+_HIJRI_ERA: frozenset[str] = _D.w("hijri_era_words")
 
 
 def _era(name: str) -> str:
     """Optional era suffix after a year: هـ / هجري (Hijri) or م / ميلادي (Gregorian)."""
-    return r"(?:\s*(?P<" + name + r">ه(?:جري|جريه)?|م(?:يلادي|يلاديه)?)" + _E + r")?"
+    eras = alternation(_HIJRI_ERA | _D.w("gregorian_era_words"))
+    return r"(?:\s*(?P<" + name + r">" + eras + r")" + _E + r")?"
 
 
 _SECOND_MONTH = r"(?:\s*[/\\\-]\s*(?P<m2>" + _MONTH + r")|\s*\(\s*(?P<m3>" + _MONTH + r")\s*\))?"
@@ -204,7 +125,7 @@ _DATE_RE = re.compile(
     + _era("era5")
 )
 
-_YEAR_ONLY_RE = re.compile(_B + r"(?:عام|العام|سنه|لعام)\s+(?P<y>\d{4})(?!\d)")
+_YEAR_ONLY_RE = re.compile(_B + r"(?:" + _YEAR_WORDS + r")\s+(?P<y>\d{4})(?!\d)")
 
 # --- calendar arithmetic ------------------------------------------------------------------------------
 
@@ -287,7 +208,7 @@ def _from_match(m: re.Match[str]) -> tuple[date, Precision, Calendar] | None:
         if second is not None and (second[1] != calendar or second[0] != month):
             return None  # "مارس/آذار" must name the same month twice
         era = g["era1"] or g["era5"] or ""
-        if era.startswith("ه") and calendar != "hijri":
+        if era in _HIJRI_ERA and calendar != "hijri":
             return None
         year = int(g["y1"] or g["y2"] or g["y5"])
         day = g["d1"] or g["d2"]
@@ -364,51 +285,17 @@ def find_date_candidates(raw_text: str) -> list[DateCandidate]:
 _LINE_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 #: Words that label a date rather than make a sentence ("Time", "نشر في", "آخر تحديث", "Published").
-_LABEL_WORDS: frozenset[str] = frozenset(
-    matching_form(w)
-    for w in [
-        "time",
-        "date",
-        "published",
-        "posted",
-        "updated",
-        "update",
-        "on",
-        "at",
-        "am",
-        "pm",
-        "gmt",
-        "utc",
-        "تاريخ",
-        "بتاريخ",
-        "التاريخ",
-        "النشر",
-        "نشر",
-        "نشرت",
-        "في",
-        "آخر",
-        "اخر",
-        "تحديث",
-        "تم",
-        "يوم",
-        "الموافق",
-        "منذ",
-        "ساعة",
-        "صباحا",
-        "مساء",
-        "ص",
-        "م",
-        "ميلادي",
-        "هجري",
-    ]
+_LABEL_WORDS: frozenset[str] = _D.w("date_label_words")
+#: A weather box beside a date makes it the "today" banner (symbols here, words in the data).
+_WEATHER_RE = re.compile(
+    r"°|℃|℉|\bicon\b|" + "|".join(re.escape(" ".join(p)) for p in sorted(_D.p("weather_cues"))), re.IGNORECASE
 )
-_WEATHER_RE = re.compile(r"°|℃|℉|weather|\bicon\b|logo|طقس|الطقس|درجه الحراره|مئويه", re.IGNORECASE)
 _LABEL_LINE_RE = re.compile(
-    r"^\W*(?:time|date|published|posted|updated|تاريخ النشر|نشر في|نشر بتاريخ|بتاريخ|اخر تحديث|التاريخ)\W*$",
+    r"^\W*(?:" + "|".join(re.escape(" ".join(p)) for p in sorted(_D.p("date_label_lines"))) + r")\W*$",
     re.IGNORECASE,
 )
 _SENTENCE_END_RE = re.compile(r"[.!?؟]\s*$")
-_WEEKDAYS_FOLDED: frozenset[str] = frozenset(matching_form(w) for w in WEEKDAYS)
+_WEEKDAYS_FOLDED: frozenset[str] = frozenset(WEEKDAYS)
 
 
 @dataclass
@@ -541,6 +428,7 @@ __all__ = [
     "LEVANTINE_MONTHS",
     "WEEKDAYS",
     "ParsedDate",
+    "alternation",
     "assign_roles",
     "choose_publication_date",
     "find_date_candidates",

@@ -30,7 +30,7 @@ from raqib.contracts.base import stable_id
 from raqib.contracts.events import ActorRef, Count, Event, Evidence, Location, SideCount
 from raqib.stages.actors import ActorReader
 from raqib.stages.incidents import BACKGROUND_DAYS, Mention, Status, merge, resolved, split_by_place
-from raqib.stages.lexicon import Lexicon, TriggerMatch, load_lexicon
+from raqib.stages.lexicon import Lexicon, RefinementName, TriggerMatch, load_lexicon
 from raqib.stages.mention_model import MODEL_PATH, MentionModel
 from raqib.stages.numbers import CasualtyMention, casualty_mentions
 from raqib.stages.places import default_countries
@@ -107,7 +107,7 @@ def _clauses(text: str, toks: list[WordToken]) -> list[tuple[int, int]]:
         bare = form[1:] if form[:1] == "و" and len(form) > 3 else form
         gap = text[toks[i - 1].end : toks[i].start]
         side_marker = (bare, toks[i + 1].form if i + 1 < len(toks) else "") in _V.p("side_pairs") and any(
-            t.form == "بين" or t.form[1:] == "بين" for t in toks[cuts[-1] : i]
+            t.form in _V.w("between_words") or t.form[1:] in _V.w("between_words") for t in toks[cuts[-1] : i]
         )  # 'بين X من جهة وY من جهة أخرى': the sides of a clash, not a new report
         if not side_marker and (
             bare in _V.w("clause_start")
@@ -159,7 +159,7 @@ class _ClauseJudge:
             return "metaphor"
         neg = lex.has_cue("negation_before", toks, m.tok_start - 3, m.tok_start)
         # 'دون' negates only what follows it directly ('دون وقوع' negates the casualties, not the attack)
-        if neg is not None and (toks[neg].form not in ("دون", "بدون") or neg == m.tok_start - 1):
+        if neg is not None and (toks[neg].form not in _V.w("adjacent_negators") or neg == m.tok_start - 1):
             return "negated"
         if lex.has_cue("intent", toks, max(self.lo, m.tok_start - 8), m.tok_start) is not None:
             return "intent"
@@ -205,48 +205,54 @@ def _is_verbal(form: str) -> bool:
     return form.startswith(_VERB_PREFIX) or (form.endswith(("ت", "وا")) and not form.endswith("ات"))
 
 
-def _refine(best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken], lo: int, hi: int,
+def _refine(lex: Lexicon, best: TriggerMatch, alive: list[TriggerMatch], toks: list[WordToken], lo: int, hi: int,
             cas: list[CasualtyMention]) -> tuple[str, str, str, str | None]:  # fmt: skip
-    """Final (event_type, sub_event_type, plover, mode) for a clause from its best trigger and context."""
+    """Final (event_type, sub_event_type, plover, mode) for a clause from its best trigger and context.
+
+    Which triggers each refinement applies to is data (``refinements`` in ``event_triggers.yaml``)."""
     spec = best.spec
     etype, sub, plover, mode = spec.event_type, spec.sub_event_type, spec.plover, spec.mode
     ids = {m.spec.id for m in alive}
-    if spec.family in ("protest", "riot") or "protest" in ids:
-        if "riot" in ids and ("protest" in ids or "protest_weak" in ids):
+
+    def present(name: RefinementName) -> bool:
+        return not ids.isdisjoint(lex.refined(name))
+
+    if spec.family in ("protest", "riot") or present("protest_clause"):
+        if present("riot") and present("protest"):
             return "Riots", "Violent demonstration", "PROTEST", "riot"
         if spec.family == "riot":
             return "Riots", "Violent demonstration", "PROTEST", "riot"
         killed = any(c.kind == "killed" and (c.count.exact or c.count.min or 0) > 0 for c in cas)
-        if _has_pair(toks, lo, hi, _V.p("excessive_force")) or killed or "killing" in ids:
+        if _has_pair(toks, lo, hi, _V.p("excessive_force")) or killed or present("casualty"):
             return "Protests", "Excessive force against protesters", "PROTEST", "demonstrate"
-        if _any_stem(toks, lo, hi, _V.w("intervention_words")) or "arrest" in ids:
+        if _any_stem(toks, lo, hi, _V.w("intervention_words")) or present("arrest"):
             return "Protests", "Protest with intervention", "PROTEST", "demonstrate"
         return "Protests", "Peaceful protest", "PROTEST", "demonstrate"
-    if spec.id == "targeting" and "arrest" in ids:
+    if spec.id in lex.refined("raid") and present("arrest"):
         # 'سلسلة مداهمات … استهدفت عناصر داعش': the raids targeted people to arrest, nothing was shelled
         return "Strategic developments", "Arrests", "COERCE", "arrest"
-    if spec.id == "abduction" and _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), vocabulary().w("combatant_words")) \
+    if spec.id in lex.refined("abduction") and _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), vocabulary().w("combatant_words")) \
             and not _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), vocabulary().w("civilian_words")):
         # 'خطفت جبهة النصرة ثمانية عناصر من الفرقة 30': fighters seized outside a battle are arrests (ACLED)
         return "Strategic developments", "Arrests", "COERCE", "arrest"
-    if spec.id in ("shelling", "air_strike") and "clash" in ids:
+    if spec.id in lex.refined("battle_fire") and present("battle"):
         # 'اشتباكات … ترافقت مع قصف جوي على منطقة الاشتباكات': shelling or air strikes named as part of a
         # battle in the same clause fold into that battle (ACLED; the gold protocol)
         return "Battles", "Armed clash", "FIGHT", "clash"
-    if spec.id in ("shelling", "targeting", "attack") and _any_stem(toks, lo, hi, _V.w("aerial_words")):
+    if spec.id in lex.refined("aerial") and _any_stem(toks, lo, hi, _V.w("aerial_words")):
         return "Explosions/Remote violence", "Air/drone strike", "ASSAULT", "aerial"
-    if spec.id in ("attack", "killing", "assassination", "targeting"):
+    if spec.id in lex.refined("victim_side"):
         victims_civil = any(
             c.side_surface
             and any(w in _V.w("civilian_words") for w in (s for t in words(c.side_surface) for s in t.stems))
             for c in cas
         ) or _any_stem(toks, best.tok_end, min(hi, best.tok_end + 4), _V.w("civilian_words"))
         combatants = _any_stem(toks, lo, hi, _V.w("combatant_words"))
-        if spec.id == "killing":
+        if spec.id in lex.refined("casualty"):
             if combatants and not victims_civil:
                 return "Battles", "Armed clash", "FIGHT", "clash"
             return "Violence against civilians", "Attack", "ASSAULT", "kill"
-        if spec.id == "attack" and victims_civil and not combatants:
+        if spec.id in lex.refined("one_sided_attack") and victims_civil and not combatants:
             return "Violence against civilians", "Attack", "ASSAULT", "attack"
     return etype, sub, plover, mode
 
@@ -283,7 +289,7 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
         if not alive:
             continue
         start, end = toks[lo].start, toks[hi - 1].end
-        disrupted = next((m for m in alive if m.spec.id == "disrupted"), None)
+        disrupted = next((m for m in alive if m.spec.id in lex.refined("foiling")), None)
         if disrupted is not None and not any(
             (c.count.exact or c.count.min or 0) > 0
             for c in casualty_mentions(text[start:end])
@@ -300,12 +306,12 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
         ]  # fmt: skip
         cumulative = judge.cumulative()
         if cumulative:
-            alive = [m for m in alive if m.spec.id != "killing"]
+            alive = [m for m in alive if m.spec.id not in lex.refined("casualty")]
             notes.append("cumulative")
             if not alive:
                 continue
         best = max(alive, key=lambda m: (m.spec.priority, m.spec.strength))
-        etype, sub, plover, mode = _refine(best, alive, toks, lo, hi, cas)
+        etype, sub, plover, mode = _refine(lex, best, alive, toks, lo, hi, cas)
         conf = best.spec.strength
         families = {m.spec.id for m in alive if m.spec.family == best.spec.family}
         conf += 0.05 * min(2, len(families) - 1)
@@ -345,7 +351,7 @@ def detect(text: str, *, anchor_year: int | None = None, lexicon: Lexicon | None
                 tok_hi=hi,
             )
         )
-    return _merge_casualty_only(out)
+    return _merge_casualty_only(out, lex.refined("casualty"))
 
 
 def _evidence(toks: list[WordToken], lo: int, hi: int, best: TriggerMatch, cas: list[CasualtyMention],
@@ -366,12 +372,12 @@ def _evidence(toks: list[WordToken], lo: int, hi: int, best: TriggerMatch, cas: 
     return score
 
 
-def _merge_casualty_only(dets: list[Detection]) -> list[Detection]:
+def _merge_casualty_only(dets: list[Detection], casualty_ids: frozenset[str]) -> list[Detection]:
     """'… مما أدى إلى مقتل …' after a violent clause belongs to that clause's event, not a new one."""
     merged: list[Detection] = []
     for d in dets:
         prev = merged[-1] if merged else None
-        if prev is not None and d.trigger.spec.id == "killing" and prev.family == "violent":
+        if prev is not None and d.trigger.spec.id in casualty_ids and prev.family == "violent":
             prev.casualties.extend(d.casualties)
             prev.end = d.end
             prev.tok_hi = d.tok_hi
@@ -944,7 +950,7 @@ class EventTagger:
             after = words(text[e.end : min(c_end, e.end + 12)])
             killed_before = bool(before) and any(s in _V.w("killed_nouns") for s in before[-1].stems)
             killed_after = bool(after) and any(
-                s in _V.w("passive_casualty_words") | {"قتل", "اغتيل"} for s in after[0].stems
+                s in _V.w("passive_casualty_words") | _V.w("passive_killed_verbs") for s in after[0].stems
             )
             if killed_before or killed_after:
                 return Count(min=1, max=1, exact=1, text=e.text)

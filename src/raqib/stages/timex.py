@@ -8,6 +8,9 @@ Fallbacks, in order: an expression in the text (basis 'text'); the publication d
 precision 'week', because an undated report usually covers the last few days); the ingest date (basis
 'ingest', precision 'month', because a replayed or late feed can be far from the event).
 A date introduced by 'منذ' (since …) starts a period rather than dating an event and is skipped.
+
+The words (month names, weekdays, 'أمس', 'الماضي', ordinal days, 'مطلع' …) are data in
+``data/date_vocabulary.yaml``; the regexes here give each expression its shape and its meaning.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from raqib.stages.dates import (
     GREGORIAN_MONTHS,
     LEVANTINE_MONTHS,
     WEEKDAYS,
+    alternation,
     find_date_expressions,
     month_number,
 )
-from raqib.text.normalize import matching_form, matching_form_with_map
+from raqib.stages.vocab import DatePhraseListName, DateWordListName, date_vocabulary
+from raqib.text.normalize import matching_form_with_map
 
 TimePrecision = Literal["day", "week", "month", "year"]
 DateBasis = Literal["text", "publication", "ingest"]
@@ -31,28 +36,27 @@ DateBasis = Literal["text", "publication", "ingest"]
 _B = r"(?<![\w])"
 _E = r"(?![\w])"
 
-_ORDINAL_UNITS = {
-    "الاول": 1, "الحادي": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6,
-    "السابع": 7, "الثامن": 8, "التاسع": 9, "العاشر": 10,
-}  # fmt: skip
-_ORDINALS: dict[str, int] = dict(_ORDINAL_UNITS)
-for _w, _v in list(_ORDINAL_UNITS.items()):
-    if 1 <= _v <= 9:
-        _ORDINALS[f"{_w} عشر"] = 10 + _v
-        _ORDINALS[f"{_w} والعشرين"] = 20 + _v
-for _w, _v in (("الحادي", 1),):
-    _ORDINALS[f"{_w} والثلاثين"] = 31
-_ORDINALS["العشرين"] = 20
-_ORDINALS["الثلاثين"] = 30
-_ORDINALS["الاول والعشرين"] = 21
+_D = date_vocabulary()
 
-_MONTH_NAMES = sorted(
-    {matching_form(m) for m in (*GREGORIAN_MONTHS, *LEVANTINE_MONTHS)}, key=len, reverse=True
-)
-_MONTH_ALT = "|".join(re.escape(m) for m in _MONTH_NAMES)
-_ORD_ALT = "|".join(re.escape(o) for o in sorted(_ORDINALS, key=len, reverse=True))
-_WD_FOLDED = {matching_form(k): v for k, v in WEEKDAYS.items()}
-_WD_ALT = "|".join(re.escape(w) for w in sorted(_WD_FOLDED, key=len, reverse=True))
+
+def _words(name: DateWordListName) -> str:
+    return alternation(_D.w(name))
+
+
+def _phrases(name: DatePhraseListName) -> str:
+    return alternation(" ".join(p) for p in _D.p(name))
+
+
+#: Ordinal days written out ('الثامن', 'الحادي والعشرين') → day number.
+_ORDINALS: dict[str, int] = _D.v("ordinal_days")
+_MONTH_ALT = alternation((*GREGORIAN_MONTHS, *LEVANTINE_MONTHS), sep=" ")
+_ORD_ALT = alternation(_ORDINALS, sep=" ")
+_WD_ALT = alternation(WEEKDAYS)
+_PAST_WORDS = _D.w("past_words")
+_FUTURE_WORDS = _D.w("future_words")
+_PAST = _words("past_words")
+_CURRENT = _words("current_words")
+_NEXT = _words("next_words")
 
 #: Yearless day + month ('7 شباط/فبراير', 'الثامن من فبراير', '28 نوفمبر').
 _DAY_MONTH_RE = re.compile(
@@ -71,67 +75,67 @@ _DAY_MONTH_RE = re.compile(
     + _E
     + r")?"
 )
+#: Relative days, in this order: an expression inside one found before ('أمس' in 'أول من أمس') is not read again.
 _RELATIVE: list[tuple[re.Pattern[str], int, TimePrecision]] = [
-    (re.compile(_B + r"(?:ليل(?:ه)?\s+)?اول\s+(?:من\s+)?امس" + _E), -2, "day"),
-    (re.compile(_B + r"(?:الليله|الليل)\s+(?:قبل\s+الماضي|ما\s+قبل\s+الماضي)(?:ه)?" + _E), -2, "day"),
-    (re.compile(_B + r"منذ\s+يومين" + _E), -2, "day"),
-    (re.compile(_B + r"قبل\s+يومين" + _E), -2, "day"),
-    (re.compile(_B + r"(?:[وف]?(?:ب|ل)?امس|البارحه|الليله\s+الماضيه)" + _E), -1, "day"),
+    (re.compile(_B + r"(?:" + _phrases("day_before_yesterday") + r")" + _E), -2, "day"),
+    (re.compile(_B + r"(?:" + _phrases("night_before_last") + r")" + _E), -2, "day"),
+    (re.compile(_B + r"(?:" + _phrases("two_days_ago") + r")" + _E), -2, "day"),
     (
         re.compile(
-            _B + r"[وف]?(?:اليوم|الليله|هذا\s+الصباح|صباح\s+اليوم|مساء\s+اليوم|ظهر\s+اليوم)" + _E
-            + r"(?!\s+(?:التالي|التاليه|اللاحق|اللاحقه))"
+            _B + r"(?:[وف]?(?:ب|ل)?(?:" + _words("yesterday_words") + r")|" + _phrases("yesterday_phrases") + r")" + _E
         ),
-        0,
+        -1,
         "day",
     ),
-    (re.compile(_B + r"(?:الاسبوع|الاسبوع)\s+(?:الماضي|الفائت|المنصرم)" + _E), -7, "week"),
-    (re.compile(_B + r"(?:هذا\s+الاسبوع|الاسبوع\s+(?:الجاري|الحالي))" + _E), 0, "week"),
-    (re.compile(_B + r"(?:الايام|الساعات)\s+(?:الماضيه|الاخيره|القليله\s+الماضيه)" + _E), -2, "week"),
+    (re.compile(_B + r"[وف]?(?:" + _phrases("today_phrases") + r")" + _E + r"(?!\s+(?:" + _NEXT + r"))"), 0, "day"),
+    (re.compile(_B + r"الاسبوع\s+(?:" + _PAST + r")" + _E), -7, "week"),
+    (re.compile(_B + r"(?:هذا\s+الاسبوع|الاسبوع\s+(?:" + _CURRENT + r"))" + _E), 0, "week"),
+    (re.compile(_B + r"(?:" + _phrases("recent_days") + r")" + _E), -2, "week"),
 ]
+_DAY_COUNT: dict[str, int] = _D.v("day_count_words")
 _DAYS_AGO_RE = re.compile(
-    _B + r"(?:منذ|قبل)\s+(?:(?:نحو|حوالي|قرابه)\s+)?(?P<n>\d{1,2}|ثلاثه|اربعه|خمسه|سته|سبعه|ثمانيه|تسعه|عشره)\s+ايام"
-    + _E
-)
-_WORD_NUM = {"ثلاثه": 3, "اربعه": 4, "خمسه": 5, "سته": 6, "سبعه": 7, "ثمانيه": 8, "تسعه": 9, "عشره": 10}
+    _B + r"(?:" + _words("ago_words") + r")\s+(?:(?:" + _words("approximately_words") + r")\s+)?(?P<n>\d{1,2}|"
+    + alternation(_DAY_COUNT) + r")\s+ايام" + _E
+)  # fmt: skip
 #: 'بعد يومين على هجوم …': the attack named after it happened that many days before (the report's day).
+_DAYS_AFTER: dict[str, int] = _D.v("days_after_words")
 _DAYS_BEFORE_RE = re.compile(
-    _B + r"بعد\s+(?P<n>يوم|يومين|يومان|\d{1,2}|ثلاثه|اربعه|خمسه|سته|سبعه)(?:\s+ايام)?\s+(?:علي|من)" + _E
+    _B + r"بعد\s+(?P<n>" + alternation(_DAYS_AFTER) + r"|\d{1,2})(?:\s+ايام)?\s+(?:علي|من)" + _E
 )
 #: 'مطلع يوليو', 'في بداية يوليو (تموز) الماضي', 'منتصف يوليو', 'أواخر يونيو': part of a month.
-_MONTH_PART_DAY = {"مطلع": 1, "بدايه": 1, "اوائل": 1, "مستهل": 1, "منتصف": 15, "اواسط": 15, "اواخر": 25, "نهايه": 25}
+_MONTH_PART_DAY: dict[str, int] = _D.v("month_part_days")
 _MONTH_PART_RE = re.compile(
-    _B + r"(?P<part>" + "|".join(_MONTH_PART_DAY) + r")\s+(?:شهر\s+)?(?P<m>" + _MONTH_ALT + r")" + _E
+    _B + r"(?P<part>" + alternation(_MONTH_PART_DAY) + r")\s+(?:شهر\s+)?(?P<m>" + _MONTH_ALT + r")" + _E
 )
 #: The day after the one the text named before ('في اليوم التالي', 'الليلة التالية', 'غداة').
 _NEXT_DAY_RE = re.compile(
-    _B + r"(?:(?:[وف]?(?:في\s+)?(?:اليوم|الليله|صباح|مساء|ليل)\s+(?:اليوم\s+)?(?:التالي|التاليه|اللاحق|اللاحقه))|[وف]?غداه)"
-    + _E
-)
+    _B + r"(?:(?:[وف]?(?:في\s+)?(?:" + _words("day_part_words") + r")\s+(?:اليوم\s+)?(?:" + _NEXT + r"))|[وف]?(?:"
+    + _words("next_day_words") + r"))" + _E
+)  # fmt: skip
 #: A day of the current month ('في الـ20 من الشهر الحالي', 'الثامن من الشهر الجاري').
 _DAY_OF_MONTH_RE = re.compile(
-    _B + r"(?:ال)?(?P<d>\d{1,2}|" + _ORD_ALT + r")\s+من\s+(?:هذا\s+)?الشهر(?:\s+(?:الجاري|الحالي))?" + _E
+    _B + r"(?:ال)?(?P<d>\d{1,2}|" + _ORD_ALT + r")\s+من\s+(?:هذا\s+)?الشهر(?:\s+(?:" + _CURRENT + r"))?" + _E
 )
 _MONTH_REL_RE = re.compile(
     _B
-    + r"(?:(?P<past>الشهر\s+(?:الماضي|الفائت|المنصرم))|(?P<this>(?:هذا\s+الشهر|الشهر\s+(?:الجاري|الحالي))))"
+    + r"(?:(?P<past>الشهر\s+(?:" + _PAST + r"))|(?P<this>(?:هذا\s+الشهر|الشهر\s+(?:" + _CURRENT + r"))))"
     + _E
 )
 _YEAR_REL_RE = re.compile(
     _B
-    + r"(?:(?P<past>العام\s+(?:الماضي|الفائت|المنصرم))|(?P<this>(?:هذا\s+العام|العام\s+(?:الجاري|الحالي))))"
+    + r"(?:(?P<past>العام\s+(?:" + _PAST + r"))|(?P<this>(?:هذا\s+العام|العام\s+(?:" + _CURRENT + r"))))"
     + _E
 )
 _WEEKDAY_RE = re.compile(
     _B
-    + r"(?P<pre>يوم\s+|امس\s+|اليوم\s+|صباح\s+|مساء\s+|ليل\s+|ليله\s+|فجر\s+|ظهر\s+|[(]\s*)?"
+    + r"(?P<pre>(?:" + _words("weekday_frame_words") + r")\s+|[(]\s*)?"
     + r"(?P<conj>[وف])?(?P<wd>"
     + _WD_ALT
     + r")"
     + _E
-    + r"(?P<post>\s+(?:الماضي|الفائت|المنصرم|المقبل|القادم)|\s*[)])?"
-)
-_SINCE_RE = re.compile(r"(?:منذ|حتي|ابتداء\s+من|اعتبارا\s+من)\s*$")
+    + r"(?P<post>\s+(?:" + alternation(_PAST_WORDS | _FUTURE_WORDS) + r")|\s*[)])?"
+)  # fmt: skip
+_SINCE_RE = re.compile(r"(?:" + _phrases("period_start_phrases") + r")\s*$")
 
 
 def _since_before(folded: str, start: int) -> bool:
@@ -224,7 +228,7 @@ def find_time_expression(
                 add(m.start(), m.end(), value, "day")
     for m in _DAYS_BEFORE_RE.finditer(folded):
         n = m.group("n")
-        days = 2 if n in ("يومين", "يومان") else 1 if n == "يوم" else int(n) if n.isdigit() else _WORD_NUM.get(n, 0)
+        days = int(n) if n.isdigit() else _DAYS_AFTER.get(n, 0)
         if days:
             found.append((m.start(), m.end(), anchor - timedelta(days=days), "day"))
     for m in _MONTH_PART_RE.finditer(folded):
@@ -236,7 +240,7 @@ def find_time_expression(
             found.append((m.start(), m.end(), value, "month"))
     for m in _DAYS_AGO_RE.finditer(folded):
         n = m.group("n")
-        days = int(n) if n.isdigit() else _WORD_NUM[n]
+        days = int(n) if n.isdigit() else _DAY_COUNT[n]
         found.append((m.start(), m.end(), anchor - timedelta(days=days), "day"))
     for m in _MONTH_REL_RE.finditer(folded):
         if any(s <= m.start() < e for s, e, _, _ in found):
@@ -253,16 +257,10 @@ def find_time_expression(
         wd_name = m.group("wd")
         post = (m.group("post") or "").strip()
         # 'الاثنين' is also 'the two': only as a day when a date word frames it
-        if wd_name == "الاثنين" and not (m.group("pre") or post):
+        if wd_name in _D.w("ambiguous_weekdays") and not (m.group("pre") or post):
             continue
-        mode = (
-            "past"
-            if post in ("الماضي", "الفائت", "المنصرم")
-            else "future"
-            if post in ("المقبل", "القادم")
-            else ""
-        )
-        found.append((m.start("wd"), m.end(), _weekday_date(anchor, _WD_FOLDED[wd_name], mode), "day"))
+        mode = "past" if post in _PAST_WORDS else "future" if post in _FUTURE_WORDS else ""
+        found.append((m.start("wd"), m.end(), _weekday_date(anchor, WEEKDAYS[wd_name], mode), "day"))
     if not found:
         return None
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))

@@ -7,7 +7,9 @@ the same folding the text gets, so an entry can always match. A list is either
   و/ف, ب/ل/ك, ال/لل and a pronoun suffix), so write the bare word ('مدني', not 'والمدنيين' — the plural
   'مدنيين' is its own entry), or
 - ``phrases``: space-separated token sequences, compared token by token, or
-- ``values``: a mapping of single tokens to integers (number words, month names: 'ثلاثة: 3', 'آذار: 3').
+- ``values``: a mapping of single tokens to integers (number words, month names: 'ثلاثة: 3', 'آذار: 3'),
+  or, for the lists a loader names as phrase-valued, of space-separated token sequences ('كانون الثاني: 1';
+  the key is the folded tokens joined by one space).
 
 Loading rejects: a word list entry with a space, two entries that fold to the same form (one of them is a
 hand-folded copy), an empty entry, an unknown list name. Errors name the file and line.
@@ -28,6 +30,7 @@ from raqib.text.normalize import matching_form
 VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "event_vocabulary.yaml"
 PLACE_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "place_vocabulary.yaml"
 NUMBER_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "number_vocabulary.yaml"
+DATE_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "date_vocabulary.yaml"
 
 #: The lists the code reads; the file must define exactly these (a typo in a name fails loudly).
 WordListName = Literal[
@@ -39,12 +42,29 @@ WordListName = Literal[
     "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
     "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words", "receive_verbs",
     "comma_clause_start", "killed_nouns", "country_place_nouns", "routine_words", "responsibility_words",
+    "adjacent_negators", "passive_killed_verbs",
 ]  # fmt: skip
 PlacePhraseListName = Literal["place_words", "town_words", "place_suffixes", "common_word_places", "not_town_names"]
 PhraseListName = Literal[
     "clause_pair", "attacker_mark", "backer_mark", "excessive_force", "aggregate_phrases",
     "background_phrases", "locative_phrases", "regime_air_phrases", "side_pairs", "so_far_phrases",
 ]
+#: The date parsers' lists (``data/date_vocabulary.yaml``; raqib.stages.dates and raqib.stages.timex).
+DateWordListName = Literal[
+    "past_words", "current_words", "future_words", "next_words", "year_words", "hijri_era_words",
+    "gregorian_era_words", "date_label_words", "ago_words", "approximately_words", "yesterday_words",
+    "weekday_frame_words", "ambiguous_weekdays", "day_part_words", "next_day_words",
+]  # fmt: skip
+DatePhraseListName = Literal[
+    "date_label_lines", "weather_cues", "day_before_yesterday", "night_before_last", "two_days_ago",
+    "yesterday_phrases", "today_phrases", "recent_days", "period_start_phrases",
+]  # fmt: skip
+DateValueListName = Literal[
+    "gregorian_months", "levantine_months", "hijri_months", "weekdays", "ordinal_days", "day_count_words",
+    "days_after_words", "month_part_days",
+]  # fmt: skip
+#: The date ``values`` lists whose keys may be several tokens ('كانون الثاني', 'الحادي والعشرين').
+DatePhraseValueListName = Literal["levantine_months", "hijri_months", "ordinal_days"]
 
 #: The lists ``raqib.stages.numbers`` reads (``data/number_vocabulary.yaml``).
 NumberWordListName = Literal[
@@ -124,9 +144,11 @@ def load_vocabulary(
     word_lists: Any = WordListName,
     phrase_lists: Any = PhraseListName,
     value_lists: Any = None,
+    phrase_value_lists: Any = None,
 ) -> Vocabulary:
     """Parse, validate and fold a vocabulary file that must define exactly the named lists (each
-    ``*_lists`` a ``Literal`` of names, or None for none of that kind)."""
+    ``*_lists`` a ``Literal`` of names, or None for none of that kind; ``phrase_value_lists`` names the
+    ``values`` lists whose keys may hold spaces)."""
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text) or {}
@@ -137,6 +159,7 @@ def load_vocabulary(
     expected_words = set(get_args(word_lists)) if word_lists is not None else set()
     expected_phrases = set(get_args(phrase_lists)) if phrase_lists is not None else set()
     expected_values = set(get_args(value_lists)) if value_lists is not None else set()
+    phrase_values = set(get_args(phrase_value_lists)) if phrase_value_lists is not None else set()
     expected = expected_words | expected_phrases | expected_values
     words: dict[str, frozenset[str]] = {}
     phrases: dict[str, frozenset[tuple[str, ...]]] = {}
@@ -148,7 +171,7 @@ def load_vocabulary(
         if name not in expected:
             raise DataFileError(f"{where}: unknown list {name!r} (the code reads {sorted(expected)})")
         if name in expected_values:
-            values[name] = _values_list(path, name, raw, lines)
+            values[name] = _values_list(path, name, raw, lines, phrases=name in phrase_values)
             continue
         try:
             spec = _ListSpec.model_validate(raw)
@@ -179,8 +202,10 @@ def load_vocabulary(
     return Vocabulary(words=words, phrases=phrases, values=values)
 
 
-def _values_list(path: Path, name: str, raw: Any, lines: dict[tuple[str, int], int]) -> dict[str, int]:
-    """A ``values`` list: single-token keys, folded, each once; integer values."""
+def _values_list(
+    path: Path, name: str, raw: Any, lines: dict[tuple[str, int], int], *, phrases: bool = False
+) -> dict[str, int]:
+    """A ``values`` list: single-token keys (token sequences with ``phrases``), folded, each once; integer values."""
     where = f"{path}:{lines.get((name, -1), 0)}"
     try:
         spec = _ValuesSpec.model_validate(raw)
@@ -193,12 +218,13 @@ def _values_list(path: Path, name: str, raw: Any, lines: dict[tuple[str, int], i
         folded = [matching_form(tok) for tok in str(entry).split()]
         if not folded or not all(folded):
             raise DataFileError(f"{at}: empty entry in {name!r}")
-        if len(folded) != 1:
+        if len(folded) != 1 and not phrases:
             raise DataFileError(f"{at}: {entry!r} in values list {name!r} holds a space (one token per entry)")
-        if folded[0] in seen:
-            raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[folded[0]]!r}")
-        seen[folded[0]] = str(entry)
-        out[folded[0]] = value
+        key = " ".join(folded)
+        if key in seen:
+            raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[key]!r}")
+        seen[key] = str(entry)
+        out[key] = value
     return out
 
 
@@ -235,3 +261,9 @@ def number_vocabulary(path: Path = NUMBER_VOCABULARY_PATH) -> Vocabulary:
                     if matching_form(entry) in voc.w(first):  # type: ignore[arg-type]
                         raise DataFileError(f"{path}:{lines.get((second, i), 0)}: {entry!r} is in both {first!r} and {second!r}")
     return voc
+
+
+@lru_cache(maxsize=4)
+def date_vocabulary(path: Path = DATE_VOCABULARY_PATH) -> Vocabulary:
+    """The date parsers' month names, weekdays and relative-time words (``data/date_vocabulary.yaml``)."""
+    return load_vocabulary(path, DateWordListName, DatePhraseListName, DateValueListName, DatePhraseValueListName)
