@@ -45,8 +45,11 @@ def _classes(tagger: EventTagger, catalogue: Catalogue, text: str) -> tuple[str 
          "syria-gov", "rebels"),
         # the side named before a passive 'killed' took the losses
         ("قتل قيادي في تنظيم داعش في غارة جوية للتحالف الدولي قرب الرقة أمس.", "us-coalition", "isis"),
-        # an alias in brackets is the same side as the name before it, not a second side
-        ("قتل عنصران من قوات سوريا الديمقراطية (قسد) بانفجار عبوة ناسفة قرب الرقة أمس.", None, "kurds"),
+        # 'إثر هجوم شنه X': of the two sides of a battle, the one that attacked is actor1
+        ("تجددت المعارك بين قوات النظام ومقاتلي المعارضة في درعا أمس إثر هجوم شنه مقاتلو المعارضة على أحياء المدينة.",
+         "rebels", "syria-gov"),
+        # aircraft right after the verb fly the strike: 'استهدفت المقاتلات التركية' is not a target
+        ("استهدفت المقاتلات التركية قرية زركلة في منطقة رواندز في شرق أربيل أمس.", "turkey", None),
     ],
 )
 def test_sides(tagger: EventTagger, catalogue: Catalogue, text: str, a1: str | None, a2: str | None) -> None:
@@ -63,3 +66,34 @@ def test_gunmen_are_an_unidentified_armed_group_of_the_country(tagger: EventTagg
     assert events and events[0].actor1 is not None
     assert events[0].actor1.name == "Unidentified Armed Group (Egypt)"
     assert events[0].actor2 is not None and events[0].actor2.name == "Police Forces of Egypt"
+
+
+def test_an_alias_in_brackets_is_one_side_and_an_unclaimed_bomb_an_unidentified_group(
+    tagger: EventTagger, catalogue: Catalogue
+) -> None:
+    [ev] = _tag(tagger, catalogue, "قتل عنصران من قوات سوريا الديمقراطية (قسد) بانفجار عبوة ناسفة قرب الرقة أمس.")
+    assert ev.actor1 is not None and ev.actor1.name == "Unidentified Armed Group (Syria)"
+    assert ev.actor1.role == "attacker" and ev.actor1.actor_id is None
+    assert actor_class(ev.actor2.model_dump() if ev.actor2 else None) == "kurds"
+
+
+def test_a_claimed_bomb_keeps_its_attacker(tagger: EventTagger, catalogue: Catalogue) -> None:
+    [ev] = _tag(tagger, catalogue, "تبنى تنظيم داعش تفجير عبوة ناسفة قرب الرقة أمس أسفر عن مقتل ثلاثة مدنيين.")
+    assert actor_class(ev.actor1.model_dump() if ev.actor1 else None) == "isis"
+
+
+def test_coalition_strikes_that_name_no_target_are_against_its_declared_enemy(
+    tagger: EventTagger, catalogue: Catalogue
+) -> None:
+    events = _tag(tagger, catalogue, "شنت طائرات التحالف الدولي غارات جوية قرب مدينة الحسكة أمس.")
+    assert events and events[0].actor2 is not None
+    assert events[0].actor2.actor_id == "isis" and events[0].actor2.surface == ""
+
+
+def test_a_place_chain_is_one_scene(tagger: EventTagger, catalogue: Catalogue) -> None:
+    """'قرية زركلة في منطقة رواندز في شرق أربيل': the village, with where it lies — one event, not three."""
+    events = _tag(tagger, catalogue, "استهدفت المقاتلات التركية قرية زركلة في منطقة رواندز في شرق أربيل أمس.")
+    assert [e.location.surface if e.location else None for e in events] == ["زركلة"]
+    # a real list of places hit is still one event per place
+    listed = _tag(tagger, catalogue, "قصفت المقاتلات التركية قرية زركلة وبلدة سوران في أربيل أمس.")
+    assert len(listed) >= 2

@@ -89,6 +89,11 @@ class ActorReader:
         name = {"civilians": "Civilians", "protesters": "Protesters"}[kind]
         return ActorRef(actor_id=kind, name=f"{name} ({self._country_name(iso)})", surface=surface, inter_code=kind)
 
+    def unidentified(self, iso: str | None, surface: str = "") -> ActorRef:
+        """An armed group nobody names, of the country where it acted (ACLED's 'Unidentified Armed Group')."""
+        return ActorRef(actor_id=None, name=f"Unidentified Armed Group ({self._country_name(iso)})", surface=surface,
+                        inter_code="political_militia")  # fmt: skip
+
     def _root(self, actor_id: str) -> str:
         return self.catalogue.root_actor(actor_id) if self.catalogue is not None else actor_id
 
@@ -155,9 +160,8 @@ class ActorReader:
                 taken.update((i, i + 1))
                 continue
             if any(s in voc.w("generic_armed_words") for s in stems) and not (i + 1 in taken or self._named_after(ents, toks, base, i)):
-                name = f"Unidentified Armed Group ({self._country_name(country)})"
-                out.append(Candidate(i, i, ActorRef(actor_id=None, name=name, surface=sentence[toks[i].start : toks[i].end],
-                                                    inter_code="political_militia"), "generic", f"unidentified-{country}"))  # fmt: skip
+                ref = self.unidentified(country, sentence[toks[i].start : toks[i].end])
+                out.append(Candidate(i, i, ref, "generic", f"unidentified-{country}"))
                 continue
             if self._named_after(ents, toks, base, i):
                 continue  # 'جنود النظام', 'مدنيين من …': the named actor after it is the side
@@ -269,6 +273,8 @@ class ActorReader:
                 c.hint = "target" if patient_trigger else "attacker"  # the genitive after an attack/victim noun
             elif k == trigger_last + 1 or (k == trigger_last + 2 and toks[trigger_last + 1].form in ("امس", "اليوم")):
                 subject = c.kind == "generic" and toks[k].form.endswith("ون")  # 'قتل مسلحون …': nominative
+                # 'استهدفت المقاتلات التركية قرية …': aircraft after the verb fly the strike, they are not its target
+                subject = subject or (c.kind == "force" and any(s in voc.w("aerial_words") for s in toks[k].stems))
                 c.hint = "target" if patient_trigger and trigger_verbal and c.kind != "named" and not subject else (
                     "attacker" if trigger_verbal else None)  # fmt: skip
             elif k < trigger_first and c.kind in ("named", "force"):
@@ -288,9 +294,9 @@ class ActorReader:
                 first = [c for c in sides if c.first < marker]
                 second = [c for c in sides if c.first > marker + 1]
                 if first and second and first[0].root != second[0].root:
-                    return self._ref(first[0], "participant"), self._ref(second[0], "participant")
+                    return self._battle_sides(first[0], second[0], cands)
             if len(sides) >= 2 and sides[0].root != sides[1].root:
-                return self._ref(sides[0], "participant"), self._ref(sides[1], "participant")
+                return self._battle_sides(sides[0], sides[1], cands)
         attackers = sorted((c for c in cands if c.hint == "attacker" and c.kind != "victim"), key=lambda c: not c.marked)
         targets = [c for c in cands if c.hint == "target"]
         unmarked = [c for c in cands if c.hint is None and c.kind in ("named", "force", "generic")]
@@ -315,6 +321,14 @@ class ActorReader:
             # a bombing that killed people nobody names as fighters: civilians of the country (ACLED)
             ref2 = self.population("civilians", country, "")
         return ref1, ref2
+
+    def _battle_sides(self, one: Candidate, other: Candidate, cands: list[Candidate]) -> tuple[ActorRef, ActorRef]:
+        """'بين X وY' in order, unless the clause says Y attacked ('إثر هجوم شنه Y', 'هاجم Y'): ACLED's actor1
+        of a battle is the side that started it."""
+        attackers = {c.root for c in cands if c.hint == "attacker" and c.kind != "victim"}
+        if other.root in attackers and one.root not in attackers:
+            one, other = other, one
+        return self._ref(one, "participant"), self._ref(other, "participant")
 
     @staticmethod
     def _ref(c: Candidate, role: Role) -> ActorRef:

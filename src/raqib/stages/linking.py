@@ -98,6 +98,8 @@ class ActorRecord:
     named: bool = True
     context_aliases_ar: tuple[tuple[str, str], ...] = ()  # (alias, "family" | "syria")
     country: str | None = None  # ISO2 for a state and its forces ('tr', 'tr-forces' → 'TR')
+    #: the side this actor's air strikes hit when a report names no target (a declared campaign's enemy)
+    campaign_target: str | None = None
 
 
 Record = PlaceRecord | ActorRecord
@@ -628,6 +630,7 @@ def _read_actors(path: Path) -> list[ActorRecord]:
             named=bool(a.get("named", True)),
             context_aliases_ar=tuple((k, v) for k, v in (a.get("context_aliases_ar") or {}).items()),
             country=a.get("country"),
+            campaign_target=a.get("campaign_target"),
         )
         for a in items
     ]
@@ -721,6 +724,10 @@ def _load_cached(gazetteer_path: Path | None, actors_path: Path, sites_path: Pat
     for c in countries.values():
         if c.actor and not any(a.id == c.actor for a in actors):
             raise DataFileError(f"countries.yaml: {c.iso2} names actor {c.actor!r}, which actors.yaml lacks")
+    ids = {a.id for a in actors}
+    for a in actors:
+        if a.campaign_target is not None and a.campaign_target not in ids:
+            raise DataFileError(f"{actors_path}: {a.id} names campaign_target {a.campaign_target!r}, which it lacks")
     places.extend(_country_places(countries, {p.id for p in places}))
     places.extend(_read_regional(DATA_DIR / "regional_places.yaml", countries))
     catalogue = Catalogue.build(places, actors, countries)

@@ -37,7 +37,7 @@ WordListName = Literal[
     "attacker_single", "target_single", "source_words", "report_verbs", "civilian_words", "combatant_words",
     "unit_words", "extra_casualty_nouns", "aerial_words", "intervention_words", "protest_object",
     "area_words", "conflict_context", "event_verbs", "time_words", "clause_start", "qualifier_words",
-    "locative_words", "origin_words", "border_words", "background_words", "aggregate_words",
+    "locative_words", "admin_unit_words", "origin_words", "border_words", "background_words", "aggregate_words",
     "period_words", "plural_attack_words", "opinion_words", "modal_words", "conditional_words",
     "pronoun_self", "force_nouns", "police_nouns", "generic_armed_words", "police_victim_words",
     "soldier_victim_words", "agentive_nouns", "patient_nouns", "claim_words", "armed_group_heads", "between_words", "passive_casualty_words", "receive_verbs",
