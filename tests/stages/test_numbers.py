@@ -206,3 +206,18 @@ def test_a_missing_number_list_is_named(tmp_path: Path) -> None:
     path.write_text(text[:start] + text[text.index("\n\n", start) + 2 :], encoding="utf-8")
     with pytest.raises(DataFileError, match=r"lists missing: \['range_words'\]"):
         load_vocabulary(path, NumberWordListName, NumberPhraseListName, NumberValueListName)
+
+
+def test_figures_joined_by_and_count_the_same_casualties() -> None:
+    """'25 … من النصرة وسبعة من المقاتلين' is 25 + 7 killed, each with its side; 'امرأة وثلاثة أطفال' is 1 + 3."""
+    ms = casualty_mentions("تسببت بمقتل 25 متطرفًا من تنظيم النصرة وسبعة من المقاتلين والموالين")
+    assert [(m.kind, m.count.exact, m.subset) for m in ms] == [("killed", 25, False), ("killed", 7, False)]
+    assert ms[0].side_surface == "تنظيم النصرة"
+    ms = casualty_mentions("أعلن المرصد مقتل امرأة وثلاثة اطفال في مخيم درعا")
+    assert [(m.kind, m.count.exact, m.subset) for m in ms] == [("killed", 1, False), ("killed", 3, False)]
+
+
+def test_a_figure_joined_to_a_subset_stays_in_the_subset() -> None:
+    ms = casualty_mentions("قتل 5 مدنيين بينهم طفلان وثلاث نساء")
+    assert [(m.count.exact, m.subset) for m in ms if not m.subset] == [(5, False)]
+    assert all(m.subset for m in ms[1:])

@@ -427,6 +427,8 @@ def _side_after(text: str, toks: list[Token], j: int) -> tuple[int, int] | None:
                 break
             if j1 > j0 and toks[j1].form.startswith("و") and _kind_of(toks[j1].form[1:]) is not None:
                 break
+            if j1 > j0 and toks[j1].form.startswith("و") and parse_number_at(text, toks, j1) is not None:
+                break  # 'من تنظيم النصرة وسبعة من المقاتلين': the next figure's side starts there
             j1 += 1
         if j1 > j0:
             return j0, j1
@@ -484,6 +486,11 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                     break
                 if toks[k].form in _SUBSET_CUES or toks[k].form in _TRIGGER_SEARCH_STOP:
                     break
+        coordinated = toks[i0].form[:1] == "و" and mentions and not _clause_break(text, mentions[-1].end, cs.start) \
+            and cs.start - mentions[-1].end <= 60
+        if kind is None and coordinated:
+            # '25 متطرفا من النصرة وسبعة من المقاتلين': a figure joined to the last one counts the same thing
+            kind, trig = mentions[-1].kind, None
         if kind is None:
             continue
         # figures after 'بينهم' (or 'من بينهم') are part of an earlier total
@@ -500,13 +507,22 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                 and toks[a].form not in _SIDE_PREPOSITIONS
             ):
                 side_range = (a, b)
+        if trig is None and coordinated:
+            # 'بينهم طفلان وثلاث نساء': joined to a subset, or after a subset cue, it is part of the total too
+            subset = mentions[-1].subset or any(
+                t.form in _SUBSET_CUES for t in toks[:i0] if t.start >= mentions[-1].end)
+        if trig is not None and trig < i0 - 1 and toks[i0].form[:1] == "و" and _singular(_strip_prefix(toks[i0 - 1].form)[-1]):
+            # 'مقتل امرأة وثلاثة أطفال': the one person named before the joined figure is counted too
+            one = toks[i0 - 1]
+            mentions.append(CasualtyMention(kind=kind, count=Count(min=1, max=1, exact=1, text=one.text), start=one.start,
+                                            end=one.end, subset=subset, trigger=toks[trig].text))  # fmt: skip
         m = CasualtyMention(
             kind=kind,
             count=cs.count,
             start=cs.start,
             end=cs.end,
             subset=subset,
-            trigger=toks[trig].text if trig is not None else None,
+            trigger=toks[trig].text if trig is not None else mentions[-1].trigger if coordinated else None,
             extra_kinds=extra,
         )
         if side_range is not None:
