@@ -97,3 +97,12 @@ def test_a_place_chain_is_one_scene(tagger: EventTagger, catalogue: Catalogue) -
     # a real list of places hit is still one event per place
     listed = _tag(tagger, catalogue, "قصفت المقاتلات التركية قرية زركلة وبلدة سوران في أربيل أمس.")
     assert len(listed) >= 2
+
+
+def test_who_reports_is_no_side_unless_the_report_names_no_other(tagger: EventTagger, catalogue: Catalogue) -> None:
+    [ev] = _tag(tagger, catalogue, "قالت وزارة الداخلية التركية في بيان إن انفجارا في بلدة سروج أسفر عن مقتل 27 شخصا أمس.")
+    assert ev.actor1 is not None and ev.actor1.name == "Unidentified Armed Group (Turkey)"
+    assert ev.actor2 is not None and ev.actor2.name == "Civilians (Turkey)"
+    # a self-report: the ministry that speaks is the only side named, and it struck
+    [ev] = _tag(tagger, catalogue, "قالت وزارة الدفاع الأمريكية في بيان إن طائراتها شنت غارات جوية على مواقع قرب حلب أمس.")
+    assert actor_class(ev.actor1.model_dump() if ev.actor1 else None) == "us-coalition"

@@ -94,3 +94,17 @@ def test_a_generic_mention_takes_the_specific_type_of_its_incident() -> None:
     specific = mention(1, location=FIELD)
     record = resolved(merge([generic, specific])[0])
     assert (record.event_type, record.sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
+
+
+def test_an_explosion_another_report_calls_a_suicide_attack_is_a_suicide_bomb() -> None:
+    from raqib.settings import Settings
+    from raqib.stages.linking import Catalogue
+    from raqib.stages.tagging import EventTagger
+    from tests.stages.test_tagging import _tag
+
+    settings = Settings()
+    catalogue = Catalogue.load(settings.resolved_gazetteer_path, towns_cache_dir=settings.data_dir.parent / "cache")
+    text = ("قتل 32 شخصا في انفجار في مدينة سروج التركية أمس.\n\n"
+            "وقالت السلطات إن التفجير الانتحاري في سروج أودى بحياة 32 شخصا أمس.")  # fmt: skip
+    [ev] = _tag(EventTagger(catalogue, model=None), catalogue, text)
+    assert ev.sub_event_type == "Suicide bomb" and ev.fatalities is not None and ev.fatalities.exact == 32

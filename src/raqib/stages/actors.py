@@ -234,6 +234,15 @@ class ActorReader:
         cands = [c for c in self.candidates(sentence, base, toks, lo, hi, ents, country, violent)
                  if c.kind != "generic" or c.last < trigger_first or c.first > trigger_last]  # 'هجوم انتحاري'  # fmt: skip
         voc = self.vocab
+        # 'قالت وزارة الداخلية التركية في بيان إن انفجارا …': who reports, between the verb and 'إن', is no side —
+        # unless the report names no attacker at all ('قالت وزارة الدفاع الأمريكية إن … قتل في ضربة جوية'): a self-report
+        speakers: list[Candidate] = []
+        report = next((k for k in range(lo, trigger_first) if any(s in voc.w("report_verbs") for s in toks[k].stems)), None)
+        if report is not None:
+            that = next((k for k in range(report + 1, trigger_first) if toks[k].form in ("ان", "بان")), None)
+            if that is not None:
+                speakers = [c for c in cands if report < c.first < that and c.kind in ("named", "force")]
+                cands = [c for c in cands if not report < c.first < that]
         between = next((k for k in range(lo, hi) if any(s in voc.w("between_words") for s in toks[k].stems)), None)
         for prev_c, c in pairwise(cands):
             # 'قوات سوريا الديمقراطية (قسد)': an alias in brackets is the same mention, read once
@@ -305,6 +314,8 @@ class ActorReader:
             before = [c for c in unmarked if c.last < trigger_first]
             after = [c for c in unmarked if c.first > trigger_last]
             a1 = before[-1] if before else (after[0] if after and not patient_trigger else None)
+        if a1 is None and speakers:
+            a1 = speakers[0]
         rest = [c for c in targets + unmarked if c is not a1 and (a1 is None or c.root != a1.root)]
         named_targets = [c for c in rest if c.kind in ("named", "force") and c.hint == "target"]
         a2 = named_targets[0] if named_targets else (rest[0] if rest else None)
