@@ -75,3 +75,18 @@ def test_a_village_the_gazetteer_lacks_takes_the_governorate_around_it(tagger: E
     events = _tag(tagger, catalogue, "قصفت قوات النظام بالبراميل المتفجرة بلدات حيان وبيانون بريف حلب الشمالي أمس.")
     places = sorted((e.location.surface, e.location.admin1) for e in events if e.location)
     assert all(admin1 == "Aleppo" for _, admin1 in places)
+
+
+def test_a_foreign_namesake_next_to_a_known_province_is_that_countrys(tagger: EventTagger, catalogue: Catalogue) -> None:
+    """Egypt has a Husseiniya; 'منطقة الحسينية، شمالي بغداد' is Baghdad's."""
+    events = _tag(tagger, catalogue, "قتل شخص بتفجير عبوة ناسفة في منطقة الحسينية، شمالي بغداد أمس.")
+    assert events and events[0].location is not None
+    assert events[0].location.country == "Iraq"
+
+
+def test_the_syrian_governments_strikes_on_unknown_villages_are_in_syria(tagger: EventTagger, catalogue: Catalogue) -> None:
+    """An article about Gaza that also reports 'قوات الأسد' shelling villages the gazetteer lacks."""
+    text = ("قصفت إسرائيل مواقع في قطاع غزة أمس.\n\nوقال مسؤول فلسطيني في غزة إن القصف استهدف مناطق سكنية.\n\n"
+            "واستهدفت قوات الأسد بالصواريخ وقذائف المدفعية بلدات حيان وبيانون وماير أمس.")  # fmt: skip
+    events = [e for e in _tag(tagger, catalogue, text) if e.actor1 is not None and e.actor1.actor_id == "sy-gov-forces"]
+    assert events and all(e.location is not None and e.location.country == "Syria" for e in events)

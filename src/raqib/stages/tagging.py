@@ -468,7 +468,7 @@ class EventTagger:
                 m.confidence = m.score
             current.append(m)
         incidents = merge(split_by_place(current))
-        events = _article_air_power([self._unclaimed_bombing(resolved(inc)) for inc in incidents])
+        events = _article_air_power([self._regime_in_syria(self._unclaimed_bombing(resolved(inc))) for inc in incidents])
         return [self._event(article, self._campaign_target(m)) for m in events]
 
     def _campaign_target(self, m: Mention) -> Mention:
@@ -481,6 +481,20 @@ class EventTagger:
         if target is not None:
             m.actor2 = ActorRef(actor_id=target.id, name=target.name_en, surface="", inter_code=target.inter_code,
                                 role="target")  # fmt: skip
+        return m
+
+    def _regime_in_syria(self, m: Mention) -> Mention:
+        """Places the catalogue does not know ('بلدات حيان وبيانون وماير') take the article's country; when the
+        Syrian government's forces are a side, that country is Syria, whatever else the article is about."""
+        loc = m.location
+        from_context = loc is not None and loc.geo_precision == 4 and not m.location_from_clause
+        if loc is None or (loc.place_id is not None and not from_context) or loc.country_code in (None, "SY") \
+                or self.catalogue is None:
+            return m
+        sides = [a.actor_id for a in (m.actor1, m.actor2) if a is not None and a.actor_id]
+        if any(self.catalogue.root_actor(a) == "sy-gov" for a in sides):
+            m.location = self._country_location("SY", "") if from_context else \
+                loc.model_copy(update={"country": "Syria", "country_code": "SY", "province": None})
         return m
 
     def _unclaimed_bombing(self, m: Mention) -> Mention:
@@ -796,13 +810,24 @@ class EventTagger:
         if span is not None:
             out.extend(self._adjective_places(text, *span))
         syrian_area = next((p for p in out if p.country_code == "SY" and p.admin1), None)
+        known = {p.country_code for p in out if p.place_id is not None and not (p.place_id or "").startswith("gn-")}
         if syrian_area is not None:
             # 'حي الخالدية بحلب': a foreign town's namesake next to a Syrian place is the Syrian one
-            foreign = {p.country_code for p in out if p.place_id is not None and not (p.place_id or "").startswith("gn-")}
             out = [p.model_copy(update={"place_id": None, "name_en": None, "country": "Syria", "country_code": "SY",
                                         "admin1": syrian_area.admin1, "province": None, "lat": None, "lon": None})
-                   if (p.place_id or "").startswith("gn-") and p.country_code != "SY" and p.country_code not in foreign
+                   if (p.place_id or "").startswith("gn-") and p.country_code != "SY" and p.country_code not in known
                    else p for p in out]  # fmt: skip
+        else:
+            # 'منطقة الحسينية، شمالي بغداد': a GeoNames town of a country no other place of the clause is in, next
+            # to a province or city the catalogue knows, is that place's namesake (Iraq's Husseiniya, not Egypt's)
+            area = next((p for p in out if p.country_code not in (None, "SY") and p.province
+                         and not (p.place_id or "").startswith("gn-") and p.geo_precision < 4), None)  # fmt: skip
+            if area is not None:
+                out = [p.model_copy(update={"place_id": None, "name_en": None, "country": area.country,
+                                            "country_code": area.country_code, "province": area.province,
+                                            "admin1": None, "lat": None, "lon": None})
+                       if (p.place_id or "").startswith("gn-") and p.country_code not in known
+                       else p for p in out]  # fmt: skip
         # villages the gazetteer lacks ('بلدات حيان وبيانون وماير بريف حلب'): a Stanza LOC right after a place
         # noun ('بلدة', 'قريتي', 'ريف') or coordinated with a place already read, in the governorate of the area
         # the clause names; its country is the clause's, else the context's (filled in by the caller)
