@@ -544,6 +544,7 @@ class EventTagger:
                 out.append(self._mention(article, det, si, span, spans, paragraphs, c_start, c_end, ents,
                                          sent_ents, conf, default_country))  # fmt: skip
         self._inherit_attackers(out, paragraphs)
+        _inherit_governorates(out, paragraphs)
         title_families = {d.family for d in detect(clean.title, lexicon=self.lexicon)} if clean.title else set()
         busy = len({m.sentence_index for m in out}) / max(1, len(spans))
         for m in out:  # article-level context: a news report of incidents, or commentary that names wars
@@ -1141,3 +1142,29 @@ def _article_air_power(incidents: list[Mention]) -> list[Mention]:
             if m.actor2 is None and (target.actor_id, target.name) != (source.actor_id, source.name):
                 m.actor2 = target
     return incidents
+
+
+def _inherit_governorates(mentions: list[Mention], paragraphs: list[int], window: int = 2) -> None:
+    """'بلدات حيان وبيانون وماير': a Syrian place the gazetteer does not know, in a report that continues the one
+    before it (same paragraph, at most ``window`` sentences on), is in that report's governorate."""
+    def paragraph(m: Mention) -> int:
+        return max((p for p in paragraphs if p <= m.start), default=0)
+
+    for i, m in enumerate(mentions):
+        loc = m.location
+        if loc is None or loc.admin1 is not None or loc.country_code not in (None, "SY") or loc.place_id:
+            continue
+        for prev in reversed(mentions[:i]):
+            if paragraph(prev) != paragraph(m) or m.sentence_index - prev.sentence_index > window:
+                break
+            area = prev.location
+            governorates = {p.admin1 for p in prev.places if p.admin1} | ({area.admin1} if area and area.admin1 else set())
+            if len(governorates) > 1:
+                break  # 'الباب بريف حلب … تلبيسة بريف حمص': which one goes on is not said
+            if area is not None and area.country_code == "SY" and area.admin1:
+                update = {"admin1": area.admin1, "country": "Syria", "country_code": "SY"}
+                m.location = loc.model_copy(update=update)
+                m.places = [p.model_copy(update=update)
+                            if p.place_id is None and p.admin1 is None and p.country_code in (None, "SY") else p
+                            for p in m.places]  # fmt: skip
+                break
