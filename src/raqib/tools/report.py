@@ -27,12 +27,9 @@ def short(text: str, width: int) -> str:
 
 
 def actor_names(event: Event) -> list[str]:
-    """The event's actors as shown: the catalogue name when linked, else the text as written."""
-    return [
-        actor.name if actor.actor_id else actor.surface
-        for actor in (event.actor1, event.actor2)
-        if actor is not None
-    ]
+    """The event's actors as shown: their name (the catalogue's, an ACLED-style one such as 'Unidentified Armed
+    Group (Syria)', or the text as written when unlinked), else the text as written."""
+    return [actor.name or actor.surface for actor in (event.actor1, event.actor2) if actor is not None]
 
 
 def event_row(event: Event) -> dict[str, str]:
