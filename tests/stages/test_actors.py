@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from raqib.settings import Settings
 from raqib.stages.linking import Catalogue
 from raqib.stages.tagging import EventTagger
 from raqib.tools.eval_gold import actor_class
 from tests.stages.test_tagging import _tag
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    settings = Settings()
-    return Catalogue.load(settings.resolved_gazetteer_path, towns_cache_dir=settings.data_dir.parent / "cache")
-
-
-@pytest.fixture(scope="module")
-def tagger(catalogue: Catalogue) -> EventTagger:
-    return EventTagger(catalogue, model=None)
 
 
 def _classes(tagger: EventTagger, catalogue: Catalogue, text: str) -> tuple[str | None, str | None]:

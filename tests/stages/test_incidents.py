@@ -15,6 +15,9 @@ from raqib.stages.incidents import (
     scene_places,
     split_by_place,
 )
+from raqib.stages.linking import Catalogue
+from raqib.stages.tagging import EventTagger
+from tests.stages.test_tagging import _tag
 
 DAY = date(2015, 7, 24)
 DEIR = Location(place_id="sy-deir-ez-zor", surface="دير الزور", admin1="Deir ez-Zor", country_code="SY", geo_precision=3)
@@ -96,15 +99,10 @@ def test_a_generic_mention_takes_the_specific_type_of_its_incident() -> None:
     assert (record.event_type, record.sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
 
 
-def test_an_explosion_another_report_calls_a_suicide_attack_is_a_suicide_bomb() -> None:
-    from raqib.settings import Settings
-    from raqib.stages.linking import Catalogue
-    from raqib.stages.tagging import EventTagger
-    from tests.stages.test_tagging import _tag
-
-    settings = Settings()
-    catalogue = Catalogue.load(settings.resolved_gazetteer_path, towns_cache_dir=settings.data_dir.parent / "cache")
+def test_an_explosion_another_report_calls_a_suicide_attack_is_a_suicide_bomb(
+    tagger: EventTagger, catalogue: Catalogue
+) -> None:
     text = ("قتل 32 شخصا في انفجار في مدينة سروج التركية أمس.\n\n"
             "وقالت السلطات إن التفجير الانتحاري في سروج أودى بحياة 32 شخصا أمس.")  # fmt: skip
-    [ev] = _tag(EventTagger(catalogue, model=None), catalogue, text)
+    [ev] = _tag(tagger, catalogue, text)
     assert ev.sub_event_type == "Suicide bomb" and ev.fatalities is not None and ev.fatalities.exact == 32

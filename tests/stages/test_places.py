@@ -7,22 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from raqib.settings import Settings
 from raqib.stages.linking import Catalogue
 from raqib.stages.places import DataFileError, load_countries, region_towns
 from raqib.stages.tagging import EventTagger
 from tests.stages.test_tagging import _tag
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    settings = Settings()
-    return Catalogue.load(settings.resolved_gazetteer_path, towns_cache_dir=settings.data_dir.parent / "cache")
-
-
-@pytest.fixture(scope="module")
-def tagger(catalogue: Catalogue) -> EventTagger:
-    return EventTagger(catalogue, model=None)
 
 
 def test_countries_file_validates_and_names_the_entry(tmp_path: Path) -> None:
@@ -92,30 +80,13 @@ def test_the_syrian_governments_strikes_on_unknown_villages_are_in_syria(tagger:
     assert events and all(e.location is not None and e.location.country == "Syria" for e in events)
 
 
-def _tag_with_villages(tagger: EventTagger, catalogue: Catalogue, text: str, villages: tuple[str, ...]) -> list:
-    """As the worker sees it: Stanza tags the villages LOC, the catalogue does not know them."""
-    from raqib.contracts.articles import Entity, EntityTaggedArticle, LanguageInfo, RawArticle
-    from raqib.stages.clean import clean_article
-    from raqib.text.tokenize import sentence_spans
-
-    clean = clean_article(RawArticle(id="t-villages", text=text))
-    found = [Entity(text=v, label="LOC", start=clean.text.index(v), end=clean.text.index(v) + len(v), source="ner")
-             for v in villages]  # fmt: skip
-    article = EntityTaggedArticle(
-        article=clean, language=LanguageInfo(lang="ar", script="Arab", confidence=1.0, method="test"),
-        sentences=sentence_spans(clean.text), entities=sorted(catalogue.find_mentions(clean.text) + found,
-                                                               key=lambda e: e.start), ner_model="test",
-    )  # fmt: skip
-    return [e for e in tagger.tag(catalogue.link(article)) if e.location and e.location.surface in villages]
-
-
 def test_unknown_villages_in_a_report_that_goes_on_take_its_governorate(tagger: EventTagger, catalogue: Catalogue) -> None:
     villages = ("حيان", "بيانون")
     text = "قتل ثلاثة مدنيين في قصف لقوات النظام على مدينة مارع بريف حلب أمس. واستهدفت قوات الأسد بالصواريخ بلدتي حيان وبيانون أمس."
-    events = _tag_with_villages(tagger, catalogue, text, villages)
+    events = [e for e in _tag(tagger, catalogue, text, ner_places=villages) if e.location and e.location.surface in villages]
     assert events and all(e.location.admin1 == "Aleppo" for e in events)
     # after a report of two governorates, which one goes on is not said
     text = ("قتل ثلاثة مدنيين في قصف لقوات النظام على مدينة الباب بريف حلب ومدينة تلبيسة بريف حمص أمس. "
             "واستهدفت قوات الأسد بالصواريخ بلدتي حيان وبيانون أمس.")  # fmt: skip
-    events = _tag_with_villages(tagger, catalogue, text, villages)
+    events = [e for e in _tag(tagger, catalogue, text, ner_places=villages) if e.location and e.location.surface in villages]
     assert events and all(e.location.admin1 is None for e in events)

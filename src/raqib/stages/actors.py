@@ -80,19 +80,31 @@ class ActorReader:
             actor_id = "sy-gov-forces"
         rec = self.catalogue.actor(actor_id) if actor_id and self.catalogue is not None else None
         if rec is not None:
-            return ActorRef(actor_id=actor_id, name=rec.name_en, surface=surface, inter_code=rec.inter_code), \
-                self._root(actor_id)  # fmt: skip
+            return self.of_record(rec, surface), self._root(rec.id)
         return ActorRef(actor_id=None, name=f"Military Forces of {name}", surface=surface,
                         inter_code="state_forces"), f"forces-{iso}"  # fmt: skip
+
+    @staticmethod
+    def of_record(rec: Any, surface: str = "", role: Role = "participant") -> ActorRef:
+        """A catalogue actor as an event side (its inter code only when it is one ACLED uses)."""
+        inter = rec.inter_code if rec.inter_code in _ALLOWED_INTER else None
+        return ActorRef(actor_id=rec.id, name=rec.name_en, surface=surface, inter_code=inter, role=role)
+
+    def campaign_target(self, attacker: ActorRef) -> ActorRef | None:
+        """The side a declared campaign is against (actors.yaml ``campaign_target``), for an attacker that has
+        one: what its air strikes hit when a report names no target. Not written in the text: no surface."""
+        record = self.catalogue.actor(attacker.actor_id) if attacker.actor_id and self.catalogue is not None else None
+        target = self.catalogue.actor(record.campaign_target) if record is not None and record.campaign_target else None
+        return self.of_record(target, role="target") if target is not None else None
 
     def population(self, kind: Literal["civilians", "protesters"], iso: str | None, surface: str) -> ActorRef:
         name = {"civilians": "Civilians", "protesters": "Protesters"}[kind]
         return ActorRef(actor_id=kind, name=f"{name} ({self._country_name(iso)})", surface=surface, inter_code=kind)
 
-    def unidentified(self, iso: str | None, surface: str = "") -> ActorRef:
+    def unidentified(self, iso: str | None, surface: str = "", role: Role = "participant") -> ActorRef:
         """An armed group nobody names, of the country where it acted (ACLED's 'Unidentified Armed Group')."""
         return ActorRef(actor_id=None, name=f"Unidentified Armed Group ({self._country_name(iso)})", surface=surface,
-                        inter_code="political_militia")  # fmt: skip
+                        inter_code="political_militia", role=role)  # fmt: skip
 
     def _root(self, actor_id: str) -> str:
         return self.catalogue.root_actor(actor_id) if self.catalogue is not None else actor_id
@@ -115,8 +127,7 @@ class ActorReader:
             return None  # population words are read as victims / protesters with their country below
         if violent and iso and rec.kind in ("state", "government", "person"):
             return self.forces_of(iso, surface=e.text)  # a state acts through its armed forces (ACLED)
-        inter = rec.inter_code if rec.inter_code in _ALLOWED_INTER else None
-        return ActorRef(actor_id=actor_id, name=rec.name_en, surface=e.text, inter_code=inter), self._root(actor_id)
+        return self.of_record(rec, e.text), self._root(actor_id)
 
     # ------------------------------------------------------------------ candidates
 
@@ -234,15 +245,7 @@ class ActorReader:
         cands = [c for c in self.candidates(sentence, base, toks, lo, hi, ents, country, violent)
                  if c.kind != "generic" or c.last < trigger_first or c.first > trigger_last]  # 'هجوم انتحاري'  # fmt: skip
         voc = self.vocab
-        # 'قالت وزارة الداخلية التركية في بيان إن انفجارا …': who reports, between the verb and 'إن', is no side —
-        # unless the report names no attacker at all ('قالت وزارة الدفاع الأمريكية إن … قتل في ضربة جوية'): a self-report
-        speakers: list[Candidate] = []
-        report = next((k for k in range(lo, trigger_first) if any(s in voc.w("report_verbs") for s in toks[k].stems)), None)
-        if report is not None:
-            that = next((k for k in range(report + 1, trigger_first) if toks[k].form in ("ان", "بان")), None)
-            if that is not None:
-                speakers = [c for c in cands if report < c.first < that and c.kind in ("named", "force")]
-                cands = [c for c in cands if not report < c.first < that]
+        cands, speakers = self._without_speakers(toks, lo, trigger_first, cands)
         between = next((k for k in range(lo, hi) if any(s in voc.w("between_words") for s in toks[k].stems)), None)
         for prev_c, c in pairwise(cands):
             # 'قوات سوريا الديمقراطية (قسد)': an alias in brackets is the same mention, read once
@@ -332,6 +335,20 @@ class ActorReader:
             # a bombing that killed people nobody names as fighters: civilians of the country (ACLED)
             ref2 = self.population("civilians", country, "")
         return ref1, ref2
+
+    def _without_speakers(self, toks: list[WordToken], lo: int, trigger_first: int, cands: list[Candidate],
+                          ) -> tuple[list[Candidate], list[Candidate]]:  # fmt: skip
+        """'قالت وزارة الداخلية التركية في بيان إن انفجارا …': who reports, between a reporting verb and 'إن' before
+        the trigger, is no side. They are returned apart: a report that names no attacker at all ('قالت وزارة
+        الدفاع الأمريكية إن طائراتها …') is a self-report, and its speaker is the attacker."""
+        report = next((k for k in range(lo, trigger_first)
+                       if any(s in self.vocab.w("report_verbs") for s in toks[k].stems)), None)  # fmt: skip
+        that = next((k for k in range(report + 1, trigger_first) if toks[k].form in ("ان", "بان")), None) \
+            if report is not None else None  # fmt: skip
+        if report is None or that is None:
+            return cands, []
+        speakers = [c for c in cands if report < c.first < that and c.kind in ("named", "force")]
+        return [c for c in cands if not report < c.first < that], speakers
 
     def _battle_sides(self, one: Candidate, other: Candidate, cands: list[Candidate]) -> tuple[ActorRef, ActorRef]:
         """'بين X وY' in order, unless the clause says Y attacked ('إثر هجوم شنه Y', 'هاجم Y'): ACLED's actor1

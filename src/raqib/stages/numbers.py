@@ -341,6 +341,8 @@ _KIND_NOUNS: dict[str, CasualtyKind] = {
 #: Dual person nouns ('شخصين', 'ضابطي'), in matching form: a casualty word before one counts 2.
 DUAL_PERSON_NOUNS: frozenset[str] = _V.w("dual_person_nouns")
 _SINGLE_PERSON = _V.w("single_person_nouns")
+#: how far (characters) a figure joined by 'و' may stand from the last casualty figure and still continue it
+_JOINED_FIGURE_CHARS = 60
 _COMBINED_FIRST = _V.w("combined_first")
 _COMBINED_SECOND = _V.w("combined_second")
 _GENERAL_CASUALTY = _V.w("general_casualty_words")
@@ -486,11 +488,12 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                     break
                 if toks[k].form in _SUBSET_CUES or toks[k].form in _TRIGGER_SEARCH_STOP:
                     break
-        coordinated = toks[i0].form[:1] == "و" and mentions and not _clause_break(text, mentions[-1].end, cs.start) \
-            and cs.start - mentions[-1].end <= 60
-        if kind is None and coordinated:
-            # '25 متطرفا من النصرة وسبعة من المقاتلين': a figure joined to the last one counts the same thing
-            kind, trig = mentions[-1].kind, None
+        # '25 متطرفا من النصرة وسبعة من المقاتلين': a figure joined by 'و' to the last one counts the same thing
+        joined = mentions[-1] if kind is None and mentions and toks[i0].form[:1] == "و" \
+            and cs.start - mentions[-1].end <= _JOINED_FIGURE_CHARS \
+            and not _clause_break(text, mentions[-1].end, cs.start) else None  # fmt: skip
+        if joined is not None:
+            kind = joined.kind
         if kind is None:
             continue
         # figures after 'بينهم' (or 'من بينهم') are part of an earlier total
@@ -507,10 +510,9 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
                 and toks[a].form not in _SIDE_PREPOSITIONS
             ):
                 side_range = (a, b)
-        if trig is None and coordinated:
+        if joined is not None:
             # 'بينهم طفلان وثلاث نساء': joined to a subset, or after a subset cue, it is part of the total too
-            subset = mentions[-1].subset or any(
-                t.form in _SUBSET_CUES for t in toks[:i0] if t.start >= mentions[-1].end)
+            subset = joined.subset or any(t.form in _SUBSET_CUES for t in toks[:i0] if t.start >= joined.end)
         if trig is not None and trig < i0 - 1 and toks[i0].form[:1] == "و" and _singular(_strip_prefix(toks[i0 - 1].form)[-1]):
             # 'مقتل امرأة وثلاثة أطفال': the one person named before the joined figure is counted too
             one = toks[i0 - 1]
@@ -522,7 +524,7 @@ def casualty_mentions(text: str) -> list[CasualtyMention]:
             start=cs.start,
             end=cs.end,
             subset=subset,
-            trigger=toks[trig].text if trig is not None else mentions[-1].trigger if coordinated else None,
+            trigger=toks[trig].text if trig is not None else joined.trigger if joined is not None else None,
             extra_kinds=extra,
         )
         if side_range is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -435,6 +436,8 @@ class EventTagger:
                 log.warning("no mention model at %s: every rule-detected mention is kept", MODEL_PATH)
         self.model: MentionModel | None = model
         self.actor_reader = ActorReader(catalogue, self.vocab, self._countries())
+        #: words that may stand between a place and the wider place it lies in (see _describes_where)
+        self._within_words = self.vocab.w("locative_words") | self.vocab.w("admin_unit_words")
         self.version = f"{version}+{model.version}" if model is not None else version
 
     # -- catalogue helpers
@@ -467,43 +470,42 @@ class EventTagger:
                     continue
                 m.confidence = m.score
             current.append(m)
-        incidents = merge(split_by_place(current))
-        events = _article_air_power([self._regime_in_syria(self._unclaimed_bombing(resolved(inc))) for inc in incidents])
-        return [self._event(article, self._campaign_target(m)) for m in events]
+        incidents = [resolved(inc) for inc in merge(split_by_place(current))]
+        # what ACLED coders fill in that the clause leaves open, in this order: an unclaimed bomb's attacker, the
+        # country of the Syrian government's strikes, the article's one air attacker, a campaign's target
+        for m in incidents:
+            self._unclaimed_bombing(m)
+            self._regime_in_syria(m)
+        _article_air_power(incidents)
+        for m in incidents:
+            self._campaign_target(m)
+        return [self._event(article, m) for m in incidents]
 
-    def _campaign_target(self, m: Mention) -> Mention:
+    def _campaign_target(self, m: Mention) -> None:
         """An air strike whose attacker has a declared campaign enemy (actors.yaml ``campaign_target``) and
         whose report names no target: that enemy ('غارات التحالف قرب الموصل' — against ISIS, as ACLED codes it)."""
-        if m.sub_event_type != "Air/drone strike" or m.actor1 is None or m.actor2 is not None or not m.actor1.actor_id:
-            return m
-        record = self._actor(m.actor1.actor_id)
-        target = self._actor(record.campaign_target) if record is not None and record.campaign_target else None
-        if target is not None:
-            m.actor2 = ActorRef(actor_id=target.id, name=target.name_en, surface="", inter_code=target.inter_code,
-                                role="target")  # fmt: skip
-        return m
+        if m.sub_event_type == "Air/drone strike" and m.actor1 is not None and m.actor2 is None:
+            m.actor2 = self.actor_reader.campaign_target(m.actor1)
 
-    def _regime_in_syria(self, m: Mention) -> Mention:
+    def _regime_in_syria(self, m: Mention) -> None:
         """Places the catalogue does not know ('بلدات حيان وبيانون وماير') take the article's country; when the
         Syrian government's forces are a side, that country is Syria, whatever else the article is about."""
         loc = m.location
         from_context = loc is not None and loc.geo_precision == 4 and not m.location_from_clause
         if loc is None or (loc.place_id is not None and not from_context) or loc.country_code in (None, "SY") \
                 or self.catalogue is None:
-            return m
+            return
         sides = [a.actor_id for a in (m.actor1, m.actor2) if a is not None and a.actor_id]
         if any(self.catalogue.root_actor(a) == "sy-gov" for a in sides):
             m.location = self._country_location("SY", "") if from_context else \
                 loc.model_copy(update={"country": "Syria", "country_code": "SY", "province": None})
-        return m
 
-    def _unclaimed_bombing(self, m: Mention) -> Mention:
-        """A planted bomb nobody in the article claims or is blamed for: ACLED's unidentified armed group of
-        the country, not an unknown side (on dev gold 15 of 23 such bombings are coded so, 3 left unknown)."""
+    def _unclaimed_bombing(self, m: Mention) -> None:
+        """A bomb nobody in the article claims or is blamed for: ACLED's unidentified armed group of the country,
+        not an unknown side (dev gold codes 15 of 18 unnamed IED attackers so, and 4 of 10 suicide bombers)."""
         if m.actor1 is None and m.sub_event_type in UNCLAIMED_BOMBING_SUB_TYPES and m.location is not None \
                 and m.location.country_code:
-            m.actor1 = self.actor_reader.unidentified(m.location.country_code).model_copy(update={"role": "attacker"})
-        return m
+            m.actor1 = self.actor_reader.unidentified(m.location.country_code, role="attacker")
 
     def mentions(self, article: EntityTaggedArticle) -> list[Mention]:
         """Every clause of the article that reports an event, with its status (current/aggregate/background)."""
@@ -595,7 +597,7 @@ class EventTagger:
             det.sub_event_type = "Government regains territory"  # a state's forces taking ground back
         clause = text[c_start:c_end]
         sentence = text[span.start : span.end]
-        para_start = max((p for p in paragraphs if p <= span.start), default=0)
+        para_start = _paragraph_start(paragraphs, span.start)
         last = self._last_dated if self._last_dated and self._last_dated[0] == para_start else None
         previous = last[1] if last is not None else None
         ev_date, precision, basis, _ = resolve_event_date(clause, clean.published_at, clean.ingested_at, previous)
@@ -720,14 +722,12 @@ class EventTagger:
     def _inherit_attackers(self, mentions: list[Mention], paragraphs: list[int]) -> None:
         """'طيران التحالف نفذ 9 غارات … وأفاد البيان أن الغارات استهدفت مواقع داعش': a report that names no
         attacker continues the last one of its kind in the paragraph, whose attacker it takes."""
-        def paragraph(m: Mention) -> int:
-            return max((p for p in paragraphs if p <= m.start), default=0)
-
         for i, m in enumerate(mentions):
             if m.actor1 is not None or m.family != "violent":
                 continue
+            here = _paragraph_start(paragraphs, m.start)
             for prev in reversed(mentions[:i]):
-                if paragraph(prev) != paragraph(m) or m.sentence_index - prev.sentence_index > 3:
+                if _paragraph_start(paragraphs, prev.start) != here or m.sentence_index - prev.sentence_index > 3:
                     break
                 if prev.sub_event_type == m.sub_event_type and prev.actor1 is not None:
                     if prev.actor1.actor_id is None or m.actor_classes[1] != prev.actor_classes[0]:
@@ -810,25 +810,21 @@ class EventTagger:
                 unlinked.append(e)
         if span is not None:
             out.extend(self._adjective_places(text, *span))
-        syrian_area = next((p for p in out if p.country_code == "SY" and p.admin1), None)
-        known = {p.country_code for p in out if p.place_id is not None and not (p.place_id or "").startswith("gn-")}
-        if syrian_area is not None:
-            # 'حي الخالدية بحلب': a foreign town's namesake next to a Syrian place is the Syrian one
-            out = [p.model_copy(update={"place_id": None, "name_en": None, "country": "Syria", "country_code": "SY",
-                                        "admin1": syrian_area.admin1, "province": None, "lat": None, "lon": None})
-                   if (p.place_id or "").startswith("gn-") and p.country_code != "SY" and p.country_code not in known
-                   else p for p in out]  # fmt: skip
-        else:
-            # 'منطقة الحسينية، شمالي بغداد': a GeoNames town of a country no other place of the clause is in, next
-            # to a province or city the catalogue knows, is that place's namesake (Iraq's Husseiniya, not Egypt's)
-            area = next((p for p in out if p.country_code not in (None, "SY") and p.province
-                         and not (p.place_id or "").startswith("gn-") and p.geo_precision < 4), None)  # fmt: skip
-            if area is not None:
-                out = [p.model_copy(update={"place_id": None, "name_en": None, "country": area.country,
-                                            "country_code": area.country_code, "province": area.province,
-                                            "admin1": None, "lat": None, "lon": None})
-                       if (p.place_id or "").startswith("gn-") and p.country_code not in known
-                       else p for p in out]  # fmt: skip
+        # a GeoNames town of a country no other place of the clause is in, next to a place the catalogue knows, is
+        # that place's namesake: 'حي الخالدية بحلب' is Aleppo's (Jordan has one too), 'منطقة الحسينية، شمالي
+        # بغداد' Baghdad's (not Egypt's); a Syrian governorate anchors first, else a foreign province or city
+        anchor = next((p for p in out if p.country_code == "SY" and p.admin1), None) or next(
+            (p for p in out if p.country_code not in (None, "SY") and p.province
+             and not (p.place_id or "").startswith("gn-") and p.geo_precision < 4), None)  # fmt: skip
+        if anchor is not None:
+            known = {p.country_code for p in out if p.place_id is not None and not (p.place_id or "").startswith("gn-")}
+            syria = anchor.country_code == "SY"
+            namesake = {"place_id": None, "name_en": None, "country": anchor.country, "country_code": anchor.country_code,
+                        "admin1": anchor.admin1 if syria else None, "province": None if syria else anchor.province,
+                        "lat": None, "lon": None}  # fmt: skip
+            out = [p.model_copy(update=namesake)
+                   if (p.place_id or "").startswith("gn-") and p.country_code != anchor.country_code
+                   and p.country_code not in known else p for p in out]  # fmt: skip
         # villages the gazetteer lacks ('بلدات حيان وبيانون وماير بريف حلب'): a Stanza LOC right after a place
         # noun ('بلدة', 'قريتي', 'ريف') or coordinated with a place already read, in the governorate of the area
         # the clause names; its country is the clause's, else the context's (filled in by the caller)
@@ -862,12 +858,12 @@ class EventTagger:
         that the second place says where the first is? A list ('و', '،') or any other word is not."""
         if len(gap) > 40 or "،" in gap or "," in gap:
             return False
-        voc = self.vocab
-        within = voc.w("locative_words") | voc.w("admin_unit_words")
         gap_words = words(gap)
         if not gap_words:
-            return words(name)[:1] != [] and words(name)[0].form[:1] == "ب"  # 'زركلة بأربيل'
-        return all(any(s in within for s in w.stems) for w in gap_words) and not gap_words[0].form.startswith("و")
+            first = words(name)[:1]
+            return bool(first) and first[0].form.startswith("ب")  # 'زركلة بأربيل'
+        return not gap_words[0].form.startswith("و") and all(
+            any(s in self._within_words for s in w.stems) for w in gap_words)
 
     def _entity_location(self, text: str, e: Entity) -> Location | None:
         voc = self.vocab
@@ -983,7 +979,7 @@ class EventTagger:
         """No place in the sentence: the country of the paragraph's last place, else the article's."""
         text = article.article.text
         span = spans[si]
-        para_start = max((p for p in paragraphs if p <= span.start), default=0)
+        para_start = _paragraph_start(paragraphs, span.start)
         earlier = [e for e in article.entities if para_start <= e.start < span.start]
         for e in reversed(earlier):
             loc = self._entity_location(text, e)
@@ -1122,14 +1118,20 @@ def _sentence_spans(text: str) -> list[SentenceSpan]:
     return sentence_spans(text)
 
 
-def _article_air_power(incidents: list[Mention]) -> list[Mention]:
+def _paragraph_start(paragraphs: list[int], offset: int) -> int:
+    """Start of the paragraph holding ``offset`` (``paragraphs``: ascending starts, the first 0)."""
+    return paragraphs[max(bisect_right(paragraphs, offset) - 1, 0)]
+
+
+def _article_air_power(incidents: list[Mention]) -> None:
     """An air strike without a named attacker in an article whose other air strikes all name one attacker
-    ('وأفاد البيان أن الغارات استهدفت …' after 'طائرات التحالف شنت …'): that attacker. Air power is the
-    one weapon few sides have, and a report reads its strikes as one campaign."""
+    ('وأفاد البيان أن الغارات استهدفت …' after 'طائرات التحالف شنت …'): that attacker, and the one target its
+    strikes name where they name one. Air power is the one weapon few sides have, and a report reads its
+    strikes as one campaign."""
     strikes = [m for m in incidents if m.sub_event_type == "Air/drone strike"]
     named = {(m.actor1.actor_id, m.actor1.name) for m in strikes if m.actor1 is not None}
     if len(named) != 1:
-        return incidents
+        return
     source = next(m.actor1 for m in strikes if m.actor1 is not None)
     for m in strikes:
         if m.actor1 is None:
@@ -1141,21 +1143,18 @@ def _article_air_power(incidents: list[Mention]) -> list[Mention]:
         for m in strikes:
             if m.actor2 is None and (target.actor_id, target.name) != (source.actor_id, source.name):
                 m.actor2 = target
-    return incidents
 
 
 def _inherit_governorates(mentions: list[Mention], paragraphs: list[int], window: int = 2) -> None:
     """'بلدات حيان وبيانون وماير': a Syrian place the gazetteer does not know, in a report that continues the one
     before it (same paragraph, at most ``window`` sentences on), is in that report's governorate."""
-    def paragraph(m: Mention) -> int:
-        return max((p for p in paragraphs if p <= m.start), default=0)
-
     for i, m in enumerate(mentions):
         loc = m.location
         if loc is None or loc.admin1 is not None or loc.country_code not in (None, "SY") or loc.place_id:
             continue
+        here = _paragraph_start(paragraphs, m.start)
         for prev in reversed(mentions[:i]):
-            if paragraph(prev) != paragraph(m) or m.sentence_index - prev.sentence_index > window:
+            if _paragraph_start(paragraphs, prev.start) != here or m.sentence_index - prev.sentence_index > window:
                 break
             area = prev.location
             governorates = {p.admin1 for p in prev.places if p.admin1} | ({area.admin1} if area and area.admin1 else set())
