@@ -180,22 +180,11 @@ def load_vocabulary(
         want = "words" if name in expected_words else "phrases"
         if spec.kind != want:
             raise DataFileError(f"{where}: list {name!r} must be kind {want!r}")
-        seen: dict[str | tuple[str, ...], str] = {}
-        for i, entry in enumerate(spec.entries):
-            at = f"{path}:{lines.get((name, i), 0)}"
-            folded = tuple(matching_form(tok) for tok in entry.split())
-            if not folded or not all(folded):
-                raise DataFileError(f"{at}: empty entry in {name!r}")
-            if want == "words" and len(folded) != 1:
-                raise DataFileError(f"{at}: {entry!r} in word list {name!r} holds a space (use a phrases list)")
-            key: str | tuple[str, ...] = folded[0] if want == "words" else folded
-            if key in seen:
-                raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[key]!r}")
-            seen[key] = entry
+        folded = _folded_entries(path, name, spec.entries, lines, one_token="word list" if want == "words" else None)
         if want == "words":
-            words[name] = frozenset(k for k in seen if isinstance(k, str))
+            words[name] = frozenset(key[0] for key in folded)
         else:
-            phrases[name] = frozenset(k for k in seen if isinstance(k, tuple))
+            phrases[name] = frozenset(folded)
     missing = expected - words.keys() - phrases.keys() - values.keys()
     if missing:
         raise DataFileError(f"{path}: lists missing: {sorted(missing)}")
@@ -211,21 +200,29 @@ def _values_list(
         spec = _ValuesSpec.model_validate(raw)
     except ValidationError as exc:
         raise DataFileError(f"{where}: list {name!r}: {str(exc).splitlines()[1:3]}") from exc
-    out: dict[str, int] = {}
-    seen: dict[str, str] = {}
-    for i, (entry, value) in enumerate(spec.entries.items()):
+    entries = [str(entry) for entry in spec.entries]
+    folded = _folded_entries(path, name, entries, lines, one_token=None if phrases else "values list")
+    return {" ".join(key): value for key, value in zip(folded, spec.entries.values(), strict=True)}
+
+
+def _folded_entries(path: Path, name: str, entries: Any, lines: dict[tuple[str, int], int],
+                    one_token: str | None) -> list[tuple[str, ...]]:  # fmt: skip
+    """Each entry of list ``name`` folded to token forms, in file order; an empty entry, one that folds like
+    an earlier one, or (with ``one_token``, the kind of list for the message) one holding a space fails with
+    its line."""
+    seen: dict[tuple[str, ...], str] = {}
+    for i, entry in enumerate(entries):
         at = f"{path}:{lines.get((name, i), 0)}"
-        folded = [matching_form(tok) for tok in str(entry).split()]
-        if not folded or not all(folded):
+        key = tuple(matching_form(tok) for tok in entry.split())
+        if not key or not all(key):
             raise DataFileError(f"{at}: empty entry in {name!r}")
-        if len(folded) != 1 and not phrases:
-            raise DataFileError(f"{at}: {entry!r} in values list {name!r} holds a space (one token per entry)")
-        key = " ".join(folded)
+        if one_token is not None and len(key) != 1:
+            hint = "use a phrases list" if one_token == "word list" else "one token per entry"
+            raise DataFileError(f"{at}: {entry!r} in {one_token} {name!r} holds a space ({hint})")
         if key in seen:
             raise DataFileError(f"{at}: {entry!r} in {name!r} folds to the same form as {seen[key]!r}")
-        seen[key] = str(entry)
-        out[key] = value
-    return out
+        seen[key] = entry
+    return list(seen)
 
 
 @lru_cache(maxsize=4)
