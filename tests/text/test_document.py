@@ -5,7 +5,6 @@ from __future__ import annotations
 from raqib.text.document import Document, document
 from raqib.text.normalize import matching_form
 from raqib.text.tokenize import tokenize, tokenize_for_ner
-from raqib.text.words import words
 
 TEXT = "قُتل 12 مدنياً بغارة جوية على مدينة أريحا.\nوأصيب آخرون في الغارة ذاتها، بحسب الدفاع المدني."
 
@@ -16,15 +15,6 @@ def test_parts_equal_the_functions_they_replace() -> None:
     assert doc.forms == [matching_form(t.text) for t in tokenize(TEXT)]
     assert doc.sentences == tokenize_for_ner(TEXT)
     assert doc.sentence_forms == [[matching_form(t.text) for t in s] for s in tokenize_for_ner(TEXT)]
-    assert doc.words == words(TEXT)
-
-
-def test_words_in_keeps_whole_words_with_text_offsets() -> None:
-    doc = Document(TEXT)
-    start = TEXT.index("مدينة")
-    inside = doc.words_in(start, start + len("مدينة أريحا"))
-    assert [TEXT[w.start : w.end] for w in inside] == ["مدينة", "أريحا"]
-    assert doc.words_in(start + 1, start + 5) == []  # a cut word is not a word
 
 
 def test_the_same_text_gets_the_same_analysis() -> None:

@@ -1,6 +1,6 @@
-"""An article's text analysed once — tokens, their matching forms, words of the matching form — and shared.
+"""An article's text analysed once — tokens, their matching forms, its NER sentences — and shared.
 
-Stanza builds one ``Document`` per text and every processor reads it; here the linker and the tagger read
+Stanza builds one ``Document`` per text and every processor reads it; here the NER stage and the linker read
 the same clean text in the same process, and each used to tokenise and fold it again. ``document(text)``
 returns the analysis of a text, built on first use and kept for the few articles a worker has in hand, so
 every stage that reads that text gets the same object.
@@ -8,12 +8,10 @@ every stage that reads that text gets the same object.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from functools import cached_property, lru_cache
 
 from raqib.text.normalize import matching_form
 from raqib.text.tokenize import Token, tokenize, tokenize_for_ner
-from raqib.text.words import WordToken, words
 
 
 class Document:
@@ -44,25 +42,6 @@ class Document:
         """``forms`` in the same sentences."""
         index = {id(t): i for i, t in enumerate(self.tokens)}
         return [[self.forms[index[id(t)]] for t in sent] for sent in self.sentences]
-
-    @cached_property
-    def words(self) -> list[WordToken]:
-        """Words of the matching form with their stems (``raqib.text.words``), offsets into ``text``."""
-        return words(self.text)
-
-    @cached_property
-    def _word_starts(self) -> list[int]:
-        return [w.start for w in self.words]
-
-    def words_in(self, start: int, end: int) -> list[WordToken]:
-        """The words that lie wholly inside ``text[start:end]``, offsets still into ``text``."""
-        first = bisect_left(self._word_starts, start)
-        out: list[WordToken] = []
-        for w in self.words[first:]:
-            if w.end > end:
-                break
-            out.append(w)
-        return out
 
 
 @lru_cache(maxsize=64)
